@@ -1,0 +1,136 @@
+import dotenv from "dotenv";
+import { z } from "zod";
+
+import { DatabaseUrlError, resolveDatabaseTarget, type DatabaseTarget } from "./db/database-url";
+
+/**
+ * The Admin API access Photo Studio needs: products (read their media, write images back) and
+ * files (staged uploads, fileCreate/fileUpdate). Shopify grants read access with write access.
+ * shopify.app.toml's [access_scopes] must say the same; a test holds the two together.
+ */
+export const REQUIRED_SCOPES = ["write_products", "write_files"] as const;
+
+const SCOPE_PATTERN = /^(read|write|unauthenticated_read|unauthenticated_write)_[a-z_]+$/;
+
+const isLocalHost = (host: string) =>
+  host === "localhost" || host === "127.0.0.1" || host === "[::1]" || host.endsWith(".localhost");
+
+const schema = z.object({
+  SHOPIFY_API_KEY: z
+    .string({ required_error: "is missing: the app's client ID from the Partner Dashboard" })
+    .trim()
+    .min(1, "is empty: the app's client ID from the Partner Dashboard"),
+  SHOPIFY_API_SECRET: z
+    .string({ required_error: "is missing: the app's client secret from the Partner Dashboard" })
+    .trim()
+    .min(16, "is too short to be a Shopify client secret"),
+  SHOPIFY_APP_URL: z
+    .string({ required_error: "is missing: the public https URL the app is served on" })
+    .trim()
+    .url("is not a URL")
+    .refine((value) => {
+      if (!URL.canParse(value)) return true; // already reported as "is not a URL"
+      const url = new URL(value);
+      return url.protocol === "https:" || (url.protocol === "http:" && isLocalHost(url.hostname));
+    }, "must use https (plain http is allowed only for localhost)")
+    .transform((value) => value.replace(/\/+$/, "")),
+  SCOPES: z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? REQUIRED_SCOPES.join(","))
+        .split(",")
+        .map((scope) => scope.trim())
+        .filter(Boolean),
+    )
+    .superRefine((scopes, ctx) => {
+      const malformed = scopes.filter((scope) => !SCOPE_PATTERN.test(scope));
+      if (malformed.length > 0) {
+        ctx.addIssue({ code: "custom", message: `has malformed scopes: ${malformed.join(", ")}` });
+      }
+      const missing = REQUIRED_SCOPES.filter((scope) => !scopes.includes(scope));
+      if (missing.length > 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: `lacks scopes Photo Studio needs: ${missing.join(", ")}`,
+        });
+      }
+    }),
+  DATABASE_URL: z.string().optional(),
+  PORT: z.coerce
+    .number({ invalid_type_error: "must be a port number" })
+    .int("must be a whole number")
+    .min(1, "must be between 1 and 65535")
+    .max(65535, "must be between 1 and 65535")
+    .default(3000),
+  SHOP_CUSTOM_DOMAIN: z.string().trim().optional(),
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+});
+
+export interface AppEnv {
+  apiKey: string;
+  apiSecret: string;
+  appUrl: string;
+  scopes: string[];
+  database: DatabaseTarget;
+  port: number;
+  shopCustomDomain?: string;
+  nodeEnv: "development" | "production" | "test";
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(
+      [
+        "Photo Studio cannot start: its configuration is incomplete or wrong.",
+        ...problems.map((problem) => `  - ${problem}`),
+        "Set these in the environment or in .env (see README › Configuration; `npm run setup` writes a .env for the local dev store).",
+      ].join("\n"),
+    );
+  }
+}
+
+/** Validates the environment; the error names every variable at fault, never a secret's value. */
+export function parseEnv(source: Record<string, string | undefined>): AppEnv {
+  const blanksRemoved = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value.trim() !== ""),
+  );
+  const result = schema.safeParse(blanksRemoved);
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
+
+  let database: DatabaseTarget | undefined;
+  try {
+    database = resolveDatabaseTarget(blanksRemoved.DATABASE_URL);
+  } catch (error) {
+    if (!(error instanceof DatabaseUrlError)) throw error;
+    problems.push(error.message);
+  }
+
+  if (!result.success || !database || problems.length > 0) throw new ConfigError(problems);
+  const value = result.data;
+  return {
+    apiKey: value.SHOPIFY_API_KEY,
+    apiSecret: value.SHOPIFY_API_SECRET,
+    appUrl: value.SHOPIFY_APP_URL,
+    scopes: value.SCOPES,
+    database,
+    port: value.PORT,
+    shopCustomDomain: value.SHOP_CUSTOM_DOMAIN,
+    nodeEnv: value.NODE_ENV,
+  };
+}
+
+let cached: AppEnv | undefined;
+
+/**
+ * The validated configuration, read once. Outside tests a .env file fills in what the environment
+ * leaves unset (remix-serve does not read .env itself); real environment variables always win.
+ */
+export function getEnv(): AppEnv {
+  if (!cached && process.env.NODE_ENV !== "test") dotenv.config({ quiet: true });
+  cached ??= parseEnv(process.env);
+  return cached;
+}

@@ -1,0 +1,46 @@
+import type { PrismaClient } from "@prisma/client";
+
+/**
+ * Installations: one row per store, kept across uninstalls so the app knows when a store left, and
+ * erased when Shopify sends shop/redact.
+ */
+export async function recordInstallation(
+  db: PrismaClient,
+  shop: string,
+  scopes: string | undefined,
+) {
+  return db.shop.upsert({
+    where: { shop },
+    create: { shop, scopes: scopes ?? null },
+    update: { scopes: scopes ?? null, uninstalledAt: null },
+  });
+}
+
+/** Uninstall: access tokens become worthless, so every session of the shop goes. */
+export async function recordUninstall(db: PrismaClient, shop: string, at: Date = new Date()) {
+  await db.$transaction([
+    db.session.deleteMany({ where: { shop } }),
+    db.shop.updateMany({ where: { shop }, data: { uninstalledAt: at } }),
+  ]);
+}
+
+/** The merchant granted or revoked optional scopes: the stored sessions must say what is current. */
+export async function recordScopesUpdate(db: PrismaClient, shop: string, scopes: string[]) {
+  const scope = scopes.join(",");
+  await db.$transaction([
+    db.session.updateMany({ where: { shop }, data: { scope } }),
+    db.shop.updateMany({ where: { shop }, data: { scopes: scope } }),
+  ]);
+}
+
+/**
+ * shop/redact: everything Photo Studio holds about the store goes. Later capabilities (jobs,
+ * images, billing ledger) add their own erasure here, so this stays the single place to look.
+ */
+export async function eraseShop(db: PrismaClient, shop: string) {
+  const [sessions, shops] = await db.$transaction([
+    db.session.deleteMany({ where: { shop } }),
+    db.shop.deleteMany({ where: { shop } }),
+  ]);
+  return { sessions: sessions.count, shops: shops.count };
+}

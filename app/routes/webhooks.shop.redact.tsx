@@ -1,0 +1,14 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+
+import db from "~/db.server";
+import { eraseShop } from "~/models/shop.server";
+import { authenticate } from "~/shopify.server";
+
+// Mandatory compliance webhook, sent 48 hours after uninstall when the app holds no session for
+// the shop any more: it must work from the signed payload alone.
+// https://shopify.dev/docs/apps/build/compliance/privacy-law-compliance#shop-redact
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { shop } = await authenticate.webhook(request);
+  await eraseShop(db, shop);
+  return new Response();
+};
