@@ -4,7 +4,12 @@ import path from "node:path";
 
 import { afterAll, inject } from "vitest";
 
+import { routeShopifyTrafficTo } from "../../emulators/shopify/route-to-dev-store";
 import { TEST_APP_ENV } from "../support/test-env";
+
+// Wrap fetch before anything imports @shopify/shopify-api (its node adapter keeps the fetch it
+// finds): test files that start a dev store then point the wrapper at it.
+routeShopifyTrafficTo(null);
 
 // Each test file gets its own copy of the migrated SQLite database, so files never see each
 // other's rows and can run in parallel.
