@@ -6,7 +6,7 @@
  */
 import {
   execute,
-  GraphQLError,
+  type GraphQLError,
   Kind,
   parse,
   validate,

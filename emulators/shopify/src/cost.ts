@@ -12,7 +12,9 @@ import {
   Kind,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
+  type GraphQLObjectType,
   type GraphQLSchema,
+  type ValueNode,
   type SelectionSetNode,
   valueFromASTUntyped,
 } from "graphql";
@@ -26,7 +28,7 @@ interface CostInput {
 }
 
 function argument(
-  node: { arguments?: readonly { name: { value: string }; value: import("graphql").ValueNode }[] },
+  node: { arguments?: readonly { name: { value: string }; value: ValueNode }[] },
   name: string,
   variables: Record<string, unknown>,
 ): unknown {
@@ -110,7 +112,7 @@ function isAbstractMatch(schema: GraphQLSchema, condition: GraphQLCompositeType,
 
 function connectionCost(
   input: CostInput,
-  connectionType: import("graphql").GraphQLObjectType,
+  connectionType: GraphQLObjectType,
   selectionSet: SelectionSetNode,
   fieldNode: Parameters<typeof argument>[0],
   value: unknown,
@@ -120,9 +122,8 @@ function connectionCost(
   if (!nodeField) return 2;
   const nodeType = getNamedType(
     connectionType.getFields().nodes?.type ??
-      (
-        getNamedType(connectionType.getFields().edges!.type) as import("graphql").GraphQLObjectType
-      ).getFields().node!.type,
+      (getNamedType(connectionType.getFields().edges!.type) as GraphQLObjectType).getFields().node!
+        .type,
   ) as GraphQLCompositeType;
 
   const perNode = (node: unknown) => {

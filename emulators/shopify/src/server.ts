@@ -11,8 +11,16 @@ import type { AppRegistration } from "./apps.ts";
 import { authenticateAccessToken, exchangeToken, TokenExchangeError } from "./auth.ts";
 import { parseCdnParams, renderCdnImage } from "./cdn.ts";
 import type { ResolverContext, ResolverModule } from "./context.ts";
+import { adminShellRoutes } from "./admin-shell.ts";
+import { billingRoutes } from "./billing-pages.ts";
+import { bulkResultRoutes } from "./bulk-results.ts";
+import { controlRoutes } from "./control.ts";
+import { billingResolvers } from "./resolvers/billing.ts";
+import { bulkOperationResolvers } from "./resolvers/bulk-operations.ts";
+import { fileResolvers } from "./resolvers/files.ts";
 import { productResolvers } from "./resolvers/products.ts";
 import { shopResolvers } from "./resolvers/shop.ts";
+import { uploadRoutes } from "./uploads.ts";
 import { adminSchema } from "./schema.ts";
 import { StateStore, nowIso, type ShopPlan, type ShopRecord } from "./state.ts";
 import { CostBuckets, DEFAULT_BUCKET_SECONDS } from "./throttle.ts";
@@ -60,7 +68,13 @@ export class DevStore {
   readonly webhooks: WebhookDispatcher;
   readonly buckets: CostBuckets;
   readonly processingDelayMs: number;
-  readonly routes: DevStoreRoute[] = [];
+  readonly routes: DevStoreRoute[] = [
+    uploadRoutes,
+    bulkResultRoutes,
+    billingRoutes,
+    controlRoutes,
+    adminShellRoutes,
+  ];
   private server: http.Server | null = null;
   private origin = "";
   private publicOriginOption: string | undefined;
@@ -259,7 +273,13 @@ export class DevStore {
   }
 }
 
-const defaultResolverModules: ResolverModule[] = [shopResolvers, productResolvers];
+const defaultResolverModules: ResolverModule[] = [
+  shopResolvers,
+  productResolvers,
+  fileResolvers,
+  bulkOperationResolvers,
+  billingResolvers,
+];
 
 export function json(body: unknown, status = 200) {
   return new Response(JSON.stringify(body), {

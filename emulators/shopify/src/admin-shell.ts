@@ -1,0 +1,3 @@
+import type { DevStoreRoute } from "./server.ts";
+
+export const adminShellRoutes: DevStoreRoute = async () => null;

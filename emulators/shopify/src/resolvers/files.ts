@@ -1,0 +1,3 @@
+import type { ResolverModule } from "../context.ts";
+
+export const fileResolvers: ResolverModule = {};

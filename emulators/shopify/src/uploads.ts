@@ -1,0 +1,3 @@
+import type { DevStoreRoute } from "./server.ts";
+
+export const uploadRoutes: DevStoreRoute = async () => null;
