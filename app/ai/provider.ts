@@ -1,0 +1,73 @@
+/**
+ * The AI operations Photo Studio offers, behind one interface with two implementations: the local
+ * provider (embedded default, offline) and Replicate (production). Callers see images as bytes in
+ * and bytes out; a provider owns its models, limits, retries and costs.
+ */
+
+export type AiOperation = "remove-background" | "upscale" | "scene" | "erase" | "alt-text";
+
+export interface ImageInput {
+  bytes: Buffer;
+  /** MIME type as identified from the bytes by the image engine's intake, never from a name. */
+  mimeType: string;
+}
+
+export interface RemoveBackgroundResult {
+  /** RGBA PNG of the product with a refined, colour-decontaminated alpha matte. */
+  cutout: Buffer;
+}
+
+export interface UpscaleResult {
+  image: Buffer;
+  factor: 2 | 4;
+  /** "ai" when a model synthesised detail; "classical" for resampling (labelled honestly). */
+  method: "ai" | "classical";
+}
+
+export interface SceneRequest {
+  /** The product cut-out (RGBA PNG); it is composited unaltered over the generated scene. */
+  cutout: Buffer;
+  prompt?: string;
+  templateId?: string;
+  width: number;
+  height: number;
+}
+
+export interface EraseRequest {
+  image: ImageInput;
+  /** Single-channel or RGBA PNG, same size as the image; white marks what to remove. */
+  mask: Buffer;
+}
+
+export interface AltTextRequest {
+  image: ImageInput;
+  product?: { title?: string; productType?: string; vendor?: string };
+}
+
+/** Options every call accepts: cancellation and an idempotency key the provider may use. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  idempotencyKey?: string;
+}
+
+export interface AiProvider {
+  readonly name: "local" | "replicate";
+  supports(operation: AiOperation): boolean;
+  removeBackground(image: ImageInput, options?: CallOptions): Promise<RemoveBackgroundResult>;
+  upscale(image: ImageInput, factor: 2 | 4, options?: CallOptions): Promise<UpscaleResult>;
+  scene(request: SceneRequest, options?: CallOptions): Promise<Buffer>;
+  erase(request: EraseRequest, options?: CallOptions): Promise<Buffer>;
+  altText(request: AltTextRequest, options?: CallOptions): Promise<string>;
+}
+
+/** A provider failure in words a merchant understands, with whether trying again may help. */
+export class AiProviderError extends Error {
+  override name = "AiProviderError";
+  readonly code: string;
+  readonly retryable: boolean;
+  constructor(code: string, message: string, retryable: boolean, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.retryable = retryable;
+  }
+}
