@@ -8,8 +8,9 @@ import type { TestProject } from "vitest/node";
 import { resolveDatabaseTarget } from "../../app/db/database-url";
 import { applyMigrations } from "../../app/db/migrate.server";
 
-const TMP = path.resolve(".cache/test-db");
-export const SQLITE_TEMPLATE = path.join(TMP, "template.sqlite");
+// One folder per run, so two runs at once (an editor's watcher and a terminal) never share files.
+const TMP = path.resolve(".cache/test-db", `run-${process.pid}-${randomBytes(3).toString("hex")}`);
+const SQLITE_TEMPLATE = path.join(TMP, "template.sqlite");
 
 /** Where the suite finds PostgreSQL; CI and the development machines run it on 127.0.0.1:5432. */
 const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
@@ -37,7 +38,6 @@ async function reachable(url: string): Promise<string | null> {
 }
 
 export default async function setup(project: TestProject) {
-  fs.rmSync(TMP, { recursive: true, force: true });
   fs.mkdirSync(TMP, { recursive: true });
 
   // Migrate once; every test file then starts from a copy of this file.
@@ -60,6 +60,7 @@ export default async function setup(project: TestProject) {
   }
 
   return async () => {
+    fs.rmSync(TMP, { recursive: true, force: true });
     if (!schema) return;
     const client = new pg.Client({ connectionString: POSTGRES_URL });
     await client.connect();
