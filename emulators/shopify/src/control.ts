@@ -1,3 +1,111 @@
-import type { DevStoreRoute } from "./server.ts";
+/**
+ * The dev store's control API, for the demo and tests: what a merchant, or Shopify on its own
+ * schedule, would do to an installed app, on demand: uninstall it, change its scopes, send privacy
+ * requests, move the clock on; and the log of webhook deliveries. JSON in and out, under /_dev/
+ * (GET /_dev lists the endpoints, see ENDPOINTS). Like the admin shell it has no login, so the dev
+ * store only listens on a loopback address; POSTs must be JSON, which other sites' pages cannot
+ * send without a CORS preflight the dev store never answers.
+ *
+ *   curl -X POST localhost:<port>/_dev/shops/<shop>/uninstall -H 'Content-Type: application/json' -d '{}'
+ *   curl -X POST localhost:<port>/_dev/clock/advance -H 'Content-Type: application/json' -d '{"hours": 48}'
+ *
+ * `:shop` is the shop's myshopify domain or its name; `clientId` may be left out when one app is
+ * installed on the shop.
+ */
+import {
+  LifecycleError,
+  runDueEvents,
+  type ComplianceOptions,
+  type ComplianceTopic,
+} from "./lifecycle.ts";
+import { json, type DevStore, type DevStoreRoute } from "./server.ts";
 
-export const controlRoutes: DevStoreRoute = async () => null;
+const ENDPOINTS = {
+  "GET /_dev/clock": "the dev store's time",
+  "POST /_dev/clock/advance": '{"hours": 48}: move the clock on and send what came due',
+  "GET /_dev/webhooks?shop=&topic=": "webhook deliveries so far, with their outcome",
+  "POST /_dev/shops/:shop/uninstall": '{"clientId"?}: the merchant uninstalls the app',
+  "POST /_dev/shops/:shop/scopes": '{"clientId"?, "scopes": [...]}: the granted scopes change',
+  "POST /_dev/shops/:shop/compliance/:topic":
+    'customers/data_request, customers/redact or shop/redact; {"clientId"?, "customer"?, "ordersRequested"?, "ordersToRedact"?}',
+};
+
+type Body = Record<string, unknown>;
+
+const shopDomain = (shop: string) => (shop.includes(".") ? shop : `${shop}.myshopify.com`);
+
+/** The app a request is about: the one named, or the only one installed on the shop. */
+function clientIdFor(devStore: DevStore, domain: string, body: Body): string {
+  const shop = devStore.store.shop(domain);
+  if (!shop) throw new LifecycleError(`No shop ${domain} in the dev store`, 404);
+  if (typeof body.clientId === "string") return body.clientId;
+  const installed = Object.values(shop.installations)
+    .filter((installation) => !installation.uninstalledAt)
+    .map((installation) => installation.clientId);
+  if (installed.length === 1) return installed[0]!;
+  throw new LifecycleError(
+    installed.length === 0
+      ? `No app is installed on ${domain}`
+      : `Several apps are installed on ${domain}: name one with clientId (${installed.join(", ")})`,
+    400,
+  );
+}
+
+function deliveries(devStore: DevStore, url: URL) {
+  const shop = url.searchParams.get("shop");
+  const topic = url.searchParams.get("topic");
+  return devStore.webhooks.deliveries
+    .filter(
+      (delivery) =>
+        (!shop || delivery.shop === shopDomain(shop)) && (!topic || delivery.topic === topic),
+    )
+    .map(({ body, ...delivery }) => ({ ...delivery, payload: JSON.parse(body) as unknown }));
+}
+
+async function post(devStore: DevStore, path: string, body: Body) {
+  if (path === "/clock/advance") return devStore.advanceClock(Number(body.hours));
+  const match = /^\/shops\/([^/]+)\/(uninstall|scopes|compliance\/(.+))$/.exec(path);
+  if (!match) return null;
+  const domain = shopDomain(decodeURIComponent(match[1]!));
+  if (match[2] === "uninstall") {
+    return devStore.uninstallApp(domain, clientIdFor(devStore, domain, body));
+  }
+  if (match[2] === "scopes") {
+    const scopes = body.scopes;
+    if (!Array.isArray(scopes) || !scopes.every((scope) => typeof scope === "string")) {
+      throw new LifecycleError("scopes must be a list of scope handles", 400);
+    }
+    return devStore.updateScopes(domain, clientIdFor(devStore, domain, body), scopes);
+  }
+  return devStore.triggerCompliance(domain, match[3] as ComplianceTopic, body as ComplianceOptions);
+}
+
+export const controlRoutes: DevStoreRoute = async (request, url, devStore) => {
+  if (url.pathname !== "/_dev" && !url.pathname.startsWith("/_dev/")) return null;
+  const path = url.pathname.slice("/_dev".length);
+  // Whatever came due while nobody advanced the clock goes out before anything else.
+  runDueEvents(devStore);
+  try {
+    if (request.method === "GET") {
+      if (path === "" || path === "/") return json({ endpoints: ENDPOINTS });
+      if (path === "/clock") {
+        const offsetMs = devStore.store.state.clockOffsetMs ?? 0;
+        return json({ now: devStore.now().toISOString(), aheadHours: offsetMs / 3600_000 });
+      }
+      if (path === "/webhooks") return json({ deliveries: deliveries(devStore, url) });
+      return json({ error: "Not Found", endpoints: ENDPOINTS }, 404);
+    }
+    if (request.method !== "POST") return json({ error: "Method Not Allowed" }, 405);
+    if (!request.headers.get("content-type")?.includes("application/json")) {
+      return json({ error: "POST a JSON body (Content-Type: application/json)" }, 415);
+    }
+    const text = await request.text();
+    const body = (text ? JSON.parse(text) : {}) as Body;
+    const result = await post(devStore, path, body);
+    return result ? json(result) : json({ error: "Not Found", endpoints: ENDPOINTS }, 404);
+  } catch (error) {
+    if (error instanceof LifecycleError) return json({ error: error.message }, error.status);
+    if (error instanceof SyntaxError) return json({ error: `Invalid JSON: ${error.message}` }, 400);
+    throw error;
+  }
+};

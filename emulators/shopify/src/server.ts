@@ -15,6 +15,9 @@ import { adminShellRoutes } from "./admin-shell.ts";
 import { billingRoutes } from "./billing-pages.ts";
 import { bulkResultRoutes } from "./bulk-results.ts";
 import { controlRoutes } from "./control.ts";
+import type { BulkExecutionTarget } from "./bulk-runner.ts";
+import * as lifecycle from "./lifecycle.ts";
+import { DevStoreRuntime, type BulkPace } from "./runtime.ts";
 import { billingResolvers } from "./resolvers/billing.ts";
 import { bulkOperationResolvers } from "./resolvers/bulk-operations.ts";
 import { fileResolvers } from "./resolvers/files.ts";
@@ -270,6 +273,53 @@ export class DevStore {
       });
     }
     return new Response("Not Found", { status: 404 });
+  }
+
+  // --- Clock, app lifecycle, bulk operations and billing (runtime.ts, lifecycle.ts) -----------
+
+  /** The clock, timers and per-app webhooks of bulk operations, billing and the app lifecycle. */
+  readonly runtime = new DevStoreRuntime(this);
+
+  /** The dev store's time: real time, plus however far advanceClock moved it. */
+  now(): Date {
+    return this.runtime.now();
+  }
+
+  /** Moves the clock forward and sends what came due (shop/redact, charges expiring, renewing). */
+  advanceClock(hours: number) {
+    return lifecycle.advanceClock(this, hours);
+  }
+
+  /** The merchant uninstalls an app: tokens revoked, app/uninstalled now, shop/redact in 48 h. */
+  uninstallApp(shop: string, clientId: string) {
+    return lifecycle.uninstallApp(this, shop, clientId);
+  }
+
+  /** The merchant changes the scopes granted to an app: app/scopes_update. */
+  updateScopes(shop: string, clientId: string, scopes: string[]) {
+    return lifecycle.updateScopes(this, shop, clientId, scopes);
+  }
+
+  /** A privacy request to the shop's apps, as Shopify sends it. */
+  triggerCompliance(
+    shop: string,
+    topic: lifecycle.ComplianceTopic,
+    options?: lifecycle.ComplianceOptions,
+  ) {
+    return lifecycle.triggerCompliance(this, shop, topic, options);
+  }
+
+  /** How long bulk operations take to start and between pages (tests hold them or hurry them). */
+  setBulkOperationPace(pace: Partial<BulkPace>) {
+    Object.assign(this.runtime.bulkPace, pace);
+  }
+
+  /** What bulk queries run against: Shopify's schema and every module's query resolvers. */
+  bulkExecutionTarget(): BulkExecutionTarget {
+    return {
+      schema: adminSchema(SUPPORTED_API_VERSIONS[0]!)!,
+      query: Object.assign({}, ...this.resolverModules.map((module) => module.query ?? {})),
+    };
   }
 }
 

@@ -56,6 +56,8 @@ export interface FileRecord {
   productIds: number[];
   /** Bumped whenever fileUpdate replaces the bytes: the CDN URL's ?v= cache buster. */
   version: number;
+  /** When an UPLOADED file is picked up for processing (ISO time); see views.settle. */
+  processingStartsAt?: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -72,6 +74,27 @@ export interface StagedUploadRecord {
   blobKey: string | null;
   createdAt: string;
   expiresAt: string;
+  /** The signed POST policy (base64) and the signature issued with the target. */
+  policy?: string;
+  signature?: string;
+  /** The size the client declared (`fileSize`), if any. */
+  declaredSize?: number | null;
+  /** The size of what was uploaded, and when (null until the upload). */
+  byteSize?: number | null;
+  uploadedAt?: string | null;
+}
+
+/** An asynchronous Admin API job (`Job`), e.g. productReorderMedia's. */
+export interface JobRecord {
+  /** The uuid in gid://shopify/Job/<uuid>. */
+  id: string;
+  kind: "productReorderMedia";
+  productId: number;
+  moves: Array<{ mediaId: number; newPosition: number }>;
+  createdAt: string;
+  /** When the job's work is applied (ISO time). */
+  dueAt: string;
+  done: boolean;
 }
 
 export interface InstallationRecord {
@@ -79,6 +102,8 @@ export interface InstallationRecord {
   scopes: string;
   installedAt: string;
   uninstalledAt: string | null;
+  /** The AppInstallation's number in its gid, given when the app first reads its installation. */
+  id?: number;
 }
 
 export interface AccessTokenRecord {
@@ -95,7 +120,7 @@ export interface BulkOperationRecord {
   id: number;
   clientId: string;
   query: string;
-  status: "CREATED" | "RUNNING" | "COMPLETED" | "CANCELING" | "CANCELED" | "FAILED";
+  status: "CREATED" | "RUNNING" | "COMPLETED" | "CANCELING" | "CANCELED" | "FAILED" | "EXPIRED";
   errorCode: string | null;
   objectCount: number;
   rootObjectCount: number;
@@ -103,6 +128,12 @@ export interface BulkOperationRecord {
   fileSize: number | null;
   createdAt: string;
   completedAt: string | null;
+  type?: "QUERY" | "MUTATION";
+  groupObjects?: boolean;
+  /** Unguessable part of the result URL, as Shopify's signed storage URLs are. */
+  resultToken?: string | null;
+  /** What a failed operation had written before it failed (`partialDataUrl`). */
+  partialBlobKey?: string | null;
 }
 
 export interface SubscriptionLineItemRecord {
@@ -114,6 +145,18 @@ export interface SubscriptionLineItemRecord {
   cappedAmount: string | null;
   balanceUsed: string;
   terms: string | null;
+  /** A recurring line item's discount for a number of billing intervals (null: none). */
+  discount?: SubscriptionDiscountRecord | null;
+  /** A raised capped amount the merchant has not approved yet, and its confirmation token. */
+  pendingCappedAmount?: string | null;
+  pendingCapToken?: string | null;
+}
+
+export interface SubscriptionDiscountRecord {
+  amount: string | null;
+  percentage: number | null;
+  durationLimitInIntervals: number | null;
+  remainingDurationInIntervals: number | null;
 }
 
 export interface SubscriptionRecord {
@@ -127,6 +170,14 @@ export interface SubscriptionRecord {
   lineItems: SubscriptionLineItemRecord[];
   createdAt: string;
   currentPeriodEnd: string | null;
+  replacementBehavior?: "APPLY_IMMEDIATELY" | "APPLY_ON_NEXT_BILLING_CYCLE" | "STANDARD";
+  /** Signs the confirmation URL, so only the URL Shopify handed out approves the charge. */
+  confirmationToken?: string;
+  updatedAt?: string;
+  activatedAt?: string | null;
+  /** Approved, waiting for the subscription it replaces to finish its billing cycle. */
+  approvedAt?: string | null;
+  replacesId?: number | null;
 }
 
 export interface OneTimePurchaseRecord {
@@ -139,6 +190,8 @@ export interface OneTimePurchaseRecord {
   test: boolean;
   returnUrl: string;
   createdAt: string;
+  confirmationToken?: string;
+  updatedAt?: string;
 }
 
 export interface UsageRecordRecord {
@@ -167,6 +220,8 @@ export interface ShopRecord {
   subscriptions: SubscriptionRecord[];
   oneTimePurchases: OneTimePurchaseRecord[];
   usageRecords: UsageRecordRecord[];
+  /** Asynchronous jobs (absent in state written before jobs existed). */
+  jobs?: JobRecord[];
 }
 
 export interface DevStoreState {
@@ -175,6 +230,19 @@ export interface DevStoreState {
   shops: Record<string, ShopRecord>;
   accessTokens: Record<string, AccessTokenRecord>;
   stagedUploads: Record<string, StagedUploadRecord>;
+  /** How far the dev store's clock runs ahead of real time (advanced by tests and the demo). */
+  clockOffsetMs?: number;
+  /** Webhooks Shopify sends later on its own (shop/redact 48 hours after an uninstall). */
+  scheduledEvents?: ScheduledEventRecord[];
+}
+
+export interface ScheduledEventRecord {
+  kind: "shop/redact";
+  shop: string;
+  clientId: string;
+  dueAt: string;
+  /** The uninstall that scheduled it: a reinstall in between makes the event moot. */
+  uninstalledAt: string;
 }
 
 export function emptyState(): DevStoreState {

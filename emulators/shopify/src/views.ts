@@ -17,9 +17,15 @@ const PLAN_NAMES: Record<ShopRecord["plan"], string> = {
   Plus: "Shopify Plus",
 };
 
-/** Processing is asynchronous in Shopify; here it finishes at `readyAt`, checked on every read. */
+/**
+ * Processing is asynchronous in Shopify: a new file is UPLOADED, then PROCESSING, then READY or
+ * FAILED. Here it starts at `processingStartsAt` and finishes at `readyAt`, checked on every read.
+ */
 export function settle(file: FileRecord, now: Date): FileRecord {
-  if (file.status === "PROCESSING" && file.readyAt && Date.parse(file.readyAt) <= now.getTime()) {
+  const reached = (time: string | null | undefined) =>
+    typeof time === "string" && Date.parse(time) <= now.getTime();
+  if (file.status === "UPLOADED" && reached(file.processingStartsAt)) file.status = "PROCESSING";
+  if (file.status === "PROCESSING" && reached(file.readyAt)) {
     file.status = file.errors.length > 0 ? "FAILED" : "READY";
   }
   return file;
@@ -119,18 +125,46 @@ export function mediaImageView(context: ResolverContext, file: FileRecord) {
             url: fileUrl(context, file),
             fileSize: file.byteSize,
           },
-    mediaErrors: file.errors.map((error) => ({
-      __typename: "MediaError",
-      ...error,
-      details: error.details ?? null,
-    })),
-    fileErrors: file.errors.map((error) => ({
-      __typename: "FileError",
-      ...error,
-      details: error.details ?? null,
-    })),
+    mediaErrors: fileErrorViews(file, "MediaError"),
+    fileErrors: fileErrorViews(file, "FileError"),
     mediaWarnings: [],
   };
+}
+
+/** Processing errors are known up front here, but Shopify reports them once the file FAILED. */
+function fileErrorViews(file: FileRecord, typename: "MediaError" | "FileError") {
+  if (file.status !== "FAILED") return [];
+  return file.errors.map((error) => ({
+    __typename: typename,
+    ...error,
+    details: error.details ?? null,
+  }));
+}
+
+/** Any file that is not an image: a PDF, a CSV… served from the CDN as uploaded. */
+export function genericFileView(context: ResolverContext, file: FileRecord) {
+  settle(file, context.now());
+  const ready = file.status === "READY";
+  return {
+    __typename: "GenericFile",
+    id: gid("GenericFile", file.id),
+    alt: file.alt,
+    fileStatus: file.status,
+    mimeType: file.mimeType,
+    originalFileSize: file.blobKey === null ? null : file.byteSize,
+    url: ready ? fileUrl(context, file) : null,
+    createdAt: file.createdAt,
+    updatedAt: file.updatedAt,
+    preview: { __typename: "MediaPreviewImage", status: file.status, image: null },
+    fileErrors: fileErrorViews(file, "FileError"),
+  };
+}
+
+/** The view of a file record as its own type (the `File` interface's implementations). */
+export function fileView(context: ResolverContext, file: FileRecord) {
+  return file.kind === "GenericFile"
+    ? genericFileView(context, file)
+    : mediaImageView(context, file);
 }
 
 export function findFile(context: ResolverContext, id: number): FileRecord | undefined {
