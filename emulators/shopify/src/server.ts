@@ -154,7 +154,8 @@ export class DevStore {
       scopes,
       publicUrl: (path) => `${this.publicOrigin}${path}`,
       emitWebhook: (topic, payload) => this.webhooks.emit(shop.domain, topic, payload),
-      now: () => new Date(),
+      // The dev store's clock, which tests and the control API can advance.
+      now: () => this.now(),
     };
   }
 

@@ -1,6 +1,6 @@
 import { requireScope, type ResolverContext, type ResolverModule } from "../context.ts";
 import { parseGid } from "../ids.ts";
-import { mediaImageView, productView, shopView, variantView } from "../views.ts";
+import { fileView, productView, shopView, variantView } from "../views.ts";
 
 export const shopResolvers: ResolverModule = {
   query: {
@@ -33,7 +33,7 @@ function nodeById(context: ResolverContext, id: string) {
     const file = context.shop.files.find(
       (candidate) => candidate.id === parsed.id && candidate.kind === parsed.type,
     );
-    return file ? mediaImageView(context, file) : null;
+    return file ? fileView(context, file) : null;
   }
   return null;
 }
