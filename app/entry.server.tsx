@@ -18,22 +18,31 @@ export default async function handleRequest(
   // Frame-ancestors CSP and the other headers Shopify requires of an embedded app's documents.
   addDocumentResponseHeaders(request, responseHeaders);
   // Crawlers get the whole document at once; people get the shell as soon as it is ready.
-  const readyEvent = isbot(request.headers.get("user-agent") ?? "") ? "onAllReady" : "onShellReady";
+  const waitForAll = isbot(request.headers.get("user-agent") ?? "");
 
   return new Promise<Response>((resolve, reject) => {
+    let abortTimer: NodeJS.Timeout | undefined;
+    const respond = () => {
+      const body = new PassThrough();
+      responseHeaders.set("Content-Type", "text/html");
+      resolve(
+        new Response(createReadableStreamFromReadable(body), {
+          headers: responseHeaders,
+          status: responseStatusCode,
+        }),
+      );
+      pipe(body);
+    };
     const { pipe, abort } = renderToPipeableStream(
       <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY_MS} />,
       {
-        [readyEvent]: () => {
-          const body = new PassThrough();
-          responseHeaders.set("Content-Type", "text/html");
-          resolve(
-            new Response(createReadableStreamFromReadable(body), {
-              headers: responseHeaders,
-              status: responseStatusCode,
-            }),
-          );
-          pipe(body);
+        onShellReady() {
+          if (!waitForAll) respond();
+        },
+        onAllReady() {
+          // A finished render must not keep the process alive (a quick shutdown after a request).
+          clearTimeout(abortTimer);
+          if (waitForAll) respond();
         },
         onShellError: reject,
         onError(error: unknown) {
@@ -42,6 +51,6 @@ export default async function handleRequest(
         },
       },
     );
-    setTimeout(abort, ABORT_DELAY_MS);
+    abortTimer = setTimeout(abort, ABORT_DELAY_MS);
   });
 }

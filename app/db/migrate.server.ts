@@ -41,7 +41,8 @@ interface AppliedRow {
 interface MigrationDriver {
   ensureBookkeeping(): Promise<void>;
   appliedMigrations(): Promise<AppliedRow[]>;
-  apply(migration: Migration, id: string): Promise<void>;
+  /** Applies the migration unless another process did meanwhile; says whether this one did. */
+  apply(migration: Migration, id: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -88,8 +89,8 @@ export async function applyMigrations(
         result.alreadyApplied += 1;
         continue;
       }
-      await driver.apply(migration, randomUUID());
-      result.applied.push(migration.name);
+      if (await driver.apply(migration, randomUUID())) result.applied.push(migration.name);
+      else result.alreadyApplied += 1;
     }
     return result;
   } finally {
@@ -153,7 +154,8 @@ function sqliteDriver(target: Extract<DatabaseTarget, { provider: "sqlite" }>): 
           sql: `SELECT 1 FROM "_prisma_migrations" WHERE "migration_name" = ? AND "rolled_back_at" IS NULL`,
           args: [migration.name],
         });
-        if (done.rows.length === 0) {
+        const applyHere = done.rows.length === 0;
+        if (applyHere) {
           const startedAt = sqliteTimestamp(new Date());
           await tx.executeMultiple(migration.sql);
           await tx.execute({
@@ -162,6 +164,7 @@ function sqliteDriver(target: Extract<DatabaseTarget, { provider: "sqlite" }>): 
           });
         }
         await tx.commit();
+        return applyHere;
       } catch (error) {
         await tx.rollback().catch(() => undefined);
         throw new MigrationError(`Migration ${migration.name} failed: ${String(error)}`);
@@ -208,6 +211,8 @@ function postgresqlDriver(
           migration.name,
         ]);
         await client.query("COMMIT");
+        // The advisory lock held since ensureBookkeeping makes this process the only one applying.
+        return true;
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);
         throw new MigrationError(`Migration ${migration.name} failed: ${String(error)}`);
