@@ -21,7 +21,9 @@ export default async function handleRequest(
   const waitForAll = isbot(request.headers.get("user-agent") ?? "");
 
   return new Promise<Response>((resolve, reject) => {
-    let abortTimer: NodeJS.Timeout | undefined;
+    // Declared before the render starts so onAllReady can always clear it; `abort` is only read
+    // when the timer fires, long after it is assigned.
+    const abortTimer = setTimeout(() => abort(), ABORT_DELAY_MS);
     const respond = () => {
       const body = new PassThrough();
       responseHeaders.set("Content-Type", "text/html");
@@ -51,6 +53,5 @@ export default async function handleRequest(
         },
       },
     );
-    abortTimer = setTimeout(abort, ABORT_DELAY_MS);
   });
 }
