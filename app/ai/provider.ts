@@ -65,9 +65,21 @@ export class AiProviderError extends Error {
   override name = "AiProviderError";
   readonly code: string;
   readonly retryable: boolean;
-  constructor(code: string, message: string, retryable: boolean, options?: { cause?: unknown }) {
-    super(message, options);
+  /** How long to wait before trying again, when the provider knows (a rate limit's Retry-After). */
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    code: string,
+    message: string,
+    retryable: boolean,
+    options?: { cause?: unknown; retryAfterMs?: number },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryable = retryable;
+    this.retryAfterMs = options?.retryAfterMs;
   }
+}
+
+export function isAiProviderError(error: unknown): error is AiProviderError {
+  return error instanceof AiProviderError;
 }

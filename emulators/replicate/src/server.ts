@@ -1,0 +1,662 @@
+/**
+ * A local stand-in for Replicate's HTTP API (https://replicate.com/docs/reference/http): the
+ * prediction endpoints, the files API, signed webhooks and expiring output files, for the
+ * emulated models in models.ts, with fault injection for tests. The app's production code talks
+ * to it through the real `replicate` client, pointed here with `baseUrl`.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+import { FaultInjector, type Faults } from "./faults.ts";
+import { EMULATED_MODELS, type FakeModel, type ModelResult } from "./models.ts";
+import {
+  WEBHOOK_EVENTS,
+  WebhookDispatcher,
+  generateSigningSecret,
+  type WebhookEvent,
+} from "./webhooks.ts";
+
+export interface ReplicateEmulatorOptions {
+  /** API tokens accepted in `Authorization: Bearer <token>`. */
+  tokens?: string[];
+  /** The account's webhook signing secret (whsec_…); generated when absent. */
+  webhookSigningSecret?: string;
+  /** How long output files (and the prediction's data) last; Replicate keeps them an hour. */
+  outputTtlMs?: number;
+  /** What an expired output URL answers. */
+  expiredOutputStatus?: 404 | 410;
+  /** Time in "starting" (queueing, cold boot) and in "processing", unless a fault says otherwise. */
+  startingMs?: number;
+  processingMs?: number;
+  webhookRetryDelaysMs?: number[];
+  models?: readonly FakeModel[];
+}
+
+export const EMULATOR_TOKEN = "r8_emulator_token_0000000000000000000000";
+
+type Status = "starting" | "processing" | "succeeded" | "failed" | "canceled";
+const TERMINAL: readonly Status[] = ["succeeded", "failed", "canceled"];
+
+interface PredictionRecord {
+  id: string;
+  model: FakeModel;
+  input: Record<string, unknown>;
+  status: Status;
+  output: unknown;
+  error: string | null;
+  logs: string;
+  dataRemoved: boolean;
+  createdAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  webhook: string | null;
+  events: readonly WebhookEvent[];
+  timers: NodeJS.Timeout[];
+  settled: Promise<void>;
+  settle: () => void;
+}
+
+interface StoredFile {
+  id: string;
+  name: string;
+  contentType: string;
+  bytes: Buffer;
+  metadata: unknown;
+  createdAt: Date;
+}
+
+interface Delivery {
+  bytes: Buffer;
+  contentType: string;
+  expiresAt: number;
+}
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  status: number | "dropped";
+  at: number;
+}
+
+/** Returned by a handler to close the connection without an answer. */
+const DROP = Symbol("drop connection");
+
+export class ReplicateEmulator {
+  readonly faults = new FaultInjector();
+  readonly webhooks: WebhookDispatcher;
+  readonly requests: RequestRecord[] = [];
+  readonly stats = {
+    /** Predictions actually created, and so billed. */
+    predictionsCreated: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    filesCreated: 0,
+    filesDeleted: 0,
+  };
+  readonly signingSecret: string;
+  private readonly tokens: Set<string>;
+  private readonly options: Required<
+    Pick<
+      ReplicateEmulatorOptions,
+      "outputTtlMs" | "expiredOutputStatus" | "startingMs" | "processingMs"
+    >
+  >;
+  private readonly models: readonly FakeModel[];
+  private readonly predictions = new Map<string, PredictionRecord>();
+  private readonly files = new Map<string, StoredFile>();
+  private readonly deliveries = new Map<string, Delivery>();
+  private server: http.Server | null = null;
+  private origin = "";
+
+  constructor(options: ReplicateEmulatorOptions = {}) {
+    this.tokens = new Set(options.tokens ?? [EMULATOR_TOKEN]);
+    this.signingSecret = options.webhookSigningSecret ?? generateSigningSecret();
+    this.options = {
+      outputTtlMs: options.outputTtlMs ?? 3_600_000,
+      expiredOutputStatus: options.expiredOutputStatus ?? 404,
+      startingMs: options.startingMs ?? 20,
+      processingMs: options.processingMs ?? 50,
+    };
+    this.models = options.models ?? EMULATED_MODELS;
+    this.webhooks = new WebhookDispatcher(
+      () => this.signingSecret,
+      options.webhookRetryDelaysMs ?? [200, 1000],
+    );
+  }
+
+  get url() {
+    return this.origin;
+  }
+
+  /** What the `replicate` client's baseUrl should be. */
+  get baseUrl() {
+    return `${this.origin}/v1`;
+  }
+
+  async listen(port = 0, host = "127.0.0.1") {
+    this.server = http.createServer((req, res) => void this.handleNode(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
+    this.origin = `http://${host}:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async close() {
+    for (const record of this.predictions.values()) record.timers.forEach(clearTimeout);
+    await this.webhooks.idle();
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
+    this.server?.closeAllConnections();
+  }
+
+  inject(faults: Faults) {
+    this.faults.inject(faults);
+  }
+
+  /** Between tests: no faults, no predictions or files, fresh counters and request log. */
+  reset() {
+    for (const record of this.predictions.values()) record.timers.forEach(clearTimeout);
+    this.predictions.clear();
+    this.files.clear();
+    this.deliveries.clear();
+    this.faults.clear();
+    this.requests.length = 0;
+    this.webhooks.deliveries.length = 0;
+    Object.assign(this.stats, {
+      predictionsCreated: 0,
+      inFlight: 0,
+      maxInFlight: 0,
+      filesCreated: 0,
+      filesDeleted: 0,
+    });
+  }
+
+  /** The prediction as the API shows it (null if there is none). */
+  prediction(id: string) {
+    const record = this.predictions.get(id);
+    return record ? this.view(record) : null;
+  }
+
+  allPredictions() {
+    return [...this.predictions.values()].map((record) => this.view(record));
+  }
+
+  storedFileIds() {
+    return [...this.files.keys()];
+  }
+
+  private async handleNode(req: http.IncomingMessage, res: http.ServerResponse) {
+    const url = new URL(req.url ?? "/", this.origin);
+    const record: RequestRecord = {
+      method: req.method ?? "GET",
+      path: url.pathname,
+      status: 0,
+      at: Date.now(),
+    };
+    this.requests.push(record);
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const hasBody = req.method !== "GET" && req.method !== "HEAD";
+      const request = new Request(url, {
+        method: req.method,
+        headers: req.headers as Record<string, string>,
+        body: hasBody ? Buffer.concat(chunks) : undefined,
+      });
+      const response = await this.handle(request, url);
+      if (response === DROP) {
+        record.status = "dropped";
+        req.socket.destroy();
+        return;
+      }
+      record.status = response.status;
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(Buffer.from(await response.arrayBuffer()));
+    } catch (error) {
+      console.error("[replicate emulator]", error);
+      record.status = 500;
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ title: "Internal Server Error", status: 500 }));
+    }
+  }
+
+  async handle(request: Request, url: URL): Promise<Response | typeof DROP> {
+    const path = url.pathname;
+    if (path.startsWith("/delivery/") && request.method === "GET") return this.serveOutput(path);
+    if (path.startsWith("/_emulator/")) return this.control(request, path);
+    if (!path.startsWith("/v1/"))
+      return problem(404, "Not found", "The requested resource could not be found.");
+
+    const authorization = request.headers.get("authorization") ?? "";
+    const token = /^(?:Bearer|Token)\s+(\S+)$/i.exec(authorization)?.[1];
+    if (!token || !this.tokens.has(token)) {
+      return problem(401, "Unauthenticated", "You did not pass a valid authentication token");
+    }
+
+    const modelPath = /^\/v1\/models\/([^/]+)\/([^/]+)\/predictions$/.exec(path);
+    const isCreate =
+      request.method === "POST" && (path === "/v1/predictions" || modelPath !== null);
+    const retryAfter = this.faults.takeRateLimit(isCreate);
+    if (retryAfter !== null) {
+      return json(
+        429,
+        {
+          detail: `Request was throttled. Your rate limit resets in ~${retryAfter}s.`,
+          status: 429,
+        },
+        { "retry-after": String(retryAfter) },
+      );
+    }
+
+    if (isCreate) return this.createPrediction(request, url, modelPath);
+    if (path === "/v1/predictions" && request.method === "GET") return this.listPredictions(url);
+    const predictionPath = /^\/v1\/predictions\/([a-z0-9]+)(\/cancel)?$/.exec(path);
+    if (predictionPath) {
+      const record = this.predictions.get(predictionPath[1]!);
+      if (!record) return problem(404, "Not found", "The requested resource could not be found.");
+      if (predictionPath[2] && request.method === "POST") {
+        this.cancel(record);
+        return json(200, this.view(record));
+      }
+      if (!predictionPath[2] && request.method === "GET") return json(200, this.view(record));
+    }
+    if (path === "/v1/files" && request.method === "POST") return this.createFile(request);
+    if (path === "/v1/files" && request.method === "GET") {
+      return json(200, {
+        next: null,
+        previous: null,
+        results: [...this.files.values()].map((f) => this.fileView(f)),
+      });
+    }
+    const filePath = /^\/v1\/files\/([a-z0-9]+)$/.exec(path);
+    if (filePath) {
+      const file = this.files.get(filePath[1]!);
+      if (!file) return problem(404, "Not found", "The requested resource could not be found.");
+      if (request.method === "GET") return json(200, this.fileView(file));
+      if (request.method === "DELETE") {
+        this.files.delete(file.id);
+        this.stats.filesDeleted += 1;
+        return new Response(null, { status: 204 });
+      }
+    }
+    if (path === "/v1/webhooks/default/secret" && request.method === "GET") {
+      return json(200, { key: this.signingSecret });
+    }
+    return problem(404, "Not found", "The requested resource could not be found.");
+  }
+
+  private async createPrediction(
+    request: Request,
+    url: URL,
+    modelPath: RegExpExecArray | null,
+  ): Promise<Response | typeof DROP> {
+    let body: Record<string, unknown>;
+    try {
+      body = (await request.json()) as Record<string, unknown>;
+    } catch {
+      return problem(400, "Bad request", "The request body is not valid JSON.");
+    }
+    const model = modelPath
+      ? this.models.find((m) => m.owner === modelPath[1] && m.name === modelPath[2])
+      : this.modelForVersion(body.version);
+    if (!model) {
+      return modelPath
+        ? problem(404, "Not found", "The requested resource could not be found.")
+        : problem(
+            422,
+            "Invalid version or not permitted",
+            "The specified version does not exist (or perhaps you don't have permission to use it?)",
+          );
+    }
+    if (modelPath && !model.official) {
+      return problem(
+        404,
+        "Not found",
+        `${model.owner}/${model.name} is not an official model: create its predictions with a version.`,
+      );
+    }
+    const input = body.input;
+    if (!input || typeof input !== "object" || Array.isArray(input)) {
+      return problem(422, "Input validation failed", "- input: Invalid type. Expected: object");
+    }
+    const missing = model.required.filter(
+      (field) => (input as Record<string, unknown>)[field] === undefined,
+    );
+    if (missing.length > 0) {
+      return json(422, {
+        title: "Input validation failed",
+        status: 422,
+        detail: missing.map((field) => `- input.${field}: ${field} is required`).join("\n"),
+        invalid_fields: missing.map((field) => ({
+          type: "required",
+          field: `input.${field}`,
+          description: `${field} is required`,
+        })),
+      });
+    }
+    const webhook = typeof body.webhook === "string" ? body.webhook : null;
+    if (webhook !== null && !URL.canParse(webhook)) {
+      return problem(422, "Input validation failed", "- webhook: Does not match format 'uri'");
+    }
+    const filter = body.webhook_events_filter;
+    if (
+      filter !== undefined &&
+      (!Array.isArray(filter) || filter.some((e) => !WEBHOOK_EVENTS.includes(e as WebhookEvent)))
+    ) {
+      return problem(
+        422,
+        "Input validation failed",
+        `- webhook_events_filter: items must be one of ${WEBHOOK_EVENTS.join(", ")}`,
+      );
+    }
+
+    if (this.faults.take("failCreate")) {
+      const status = this.faults.current.failCreate?.status ?? 503;
+      return problem(status, "Service Unavailable", "Replicate is temporarily unavailable.");
+    }
+    if (this.faults.take("dropBeforeCreate")) return DROP;
+
+    let settle = () => {};
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    const record: PredictionRecord = {
+      id: randomId(),
+      model,
+      input: input as Record<string, unknown>,
+      status: "starting",
+      output: null,
+      error: null,
+      logs: "",
+      dataRemoved: false,
+      createdAt: new Date(),
+      startedAt: null,
+      completedAt: null,
+      webhook,
+      events: (filter as WebhookEvent[] | undefined) ?? WEBHOOK_EVENTS,
+      timers: [],
+      settled,
+      settle,
+    };
+    this.predictions.set(record.id, record);
+    this.stats.predictionsCreated += 1;
+    this.stats.inFlight += 1;
+    this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.stats.inFlight);
+    this.emit(record, "start");
+    record.timers.push(
+      setTimeout(() => void this.run(record, url.origin), this.options.startingMs),
+    );
+
+    if (this.faults.take("dropAfterCreate")) return DROP;
+
+    const wait = parsePreferWait(request.headers.get("prefer"));
+    if (wait > 0) {
+      await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, wait * 1000))]);
+    }
+    return json(201, this.view(record));
+  }
+
+  private modelForVersion(version: unknown) {
+    if (typeof version !== "string") return undefined;
+    const colon = version.indexOf(":");
+    if (colon >= 0) {
+      const ref = version.slice(0, colon);
+      const id = version.slice(colon + 1);
+      return this.models.find((m) => `${m.owner}/${m.name}` === ref && m.version === id);
+    }
+    // Official models may be named instead of versioned.
+    if (version.includes("/")) {
+      return this.models.find((m) => m.official && `${m.owner}/${m.name}` === version);
+    }
+    return this.models.find((m) => m.version === version);
+  }
+
+  private async run(record: PredictionRecord, origin: string) {
+    if (record.status !== "starting") return;
+    record.status = "processing";
+    record.startedAt = new Date();
+    record.logs += `Running ${record.model.owner}/${record.model.name}\n`;
+    this.emit(record, "logs");
+    const modelName = `${record.model.owner}/${record.model.name}`;
+    const began = Date.now();
+    let result: ModelResult | null = null;
+    let error = this.faults.takeModelError(modelName);
+    if (!error) {
+      try {
+        result = await record.model.run(record.input, {
+          readImage: (field) => this.readImage(record, field, origin),
+        });
+      } catch (thrown) {
+        error = thrown instanceof Error ? thrown.message : String(thrown);
+      }
+    }
+    const processingMs = this.faults.processingMs(modelName) ?? this.options.processingMs;
+    const remaining = processingMs - (Date.now() - began);
+    if (remaining > 0)
+      await new Promise((resolve) => record.timers.push(setTimeout(resolve, remaining)));
+    if (record.status !== "processing") return; // canceled meanwhile
+    if (error || !result) {
+      record.logs += `Traceback (most recent call last):\n  ...\nError: ${error}\n`;
+      this.finish(record, "failed", { error: error ?? "Unknown error" });
+      return;
+    }
+    record.logs += result.logs;
+    let output: unknown = result.value ?? null;
+    if (result.files) {
+      const urls = result.files.map((file) => {
+        const token = randomBytes(16).toString("hex");
+        this.deliveries.set(token, {
+          bytes: file.bytes,
+          contentType: file.contentType,
+          expiresAt: Date.now() + this.options.outputTtlMs,
+        });
+        return `${this.origin}/delivery/${token}/${file.name}`;
+      });
+      output = result.list ? urls : urls[0];
+    }
+    record.output = output;
+    this.emit(record, "output");
+    this.finish(record, "succeeded", {});
+  }
+
+  private finish(record: PredictionRecord, status: Status, details: { error?: string }) {
+    record.status = status;
+    record.error = details.error ?? null;
+    record.completedAt = new Date();
+    this.stats.inFlight -= 1;
+    record.timers.forEach(clearTimeout);
+    record.timers = [];
+    // Inputs, outputs and logs are removed with the output files (after an hour at Replicate).
+    const removal = setTimeout(() => {
+      record.dataRemoved = true;
+      record.output = null;
+      record.input = {};
+      record.logs = "";
+    }, this.options.outputTtlMs);
+    removal.unref();
+    this.emit(record, "completed");
+    record.settle();
+  }
+
+  private cancel(record: PredictionRecord) {
+    if (TERMINAL.includes(record.status)) return;
+    this.finish(record, "canceled", {});
+  }
+
+  private emit(record: PredictionRecord, event: WebhookEvent) {
+    if (!record.webhook || !record.events.includes(event) || this.faults.current.dropWebhooks)
+      return;
+    this.webhooks.send(record.id, event, record.webhook, JSON.stringify(this.view(record)));
+  }
+
+  private async readImage(
+    record: PredictionRecord,
+    field: string,
+    origin: string,
+  ): Promise<Buffer> {
+    const value = record.input[field];
+    if (typeof value !== "string") throw new Error(`${field} is not a file`);
+    const dataUri = /^data:([^;,]*)(;base64)?,(.*)$/s.exec(value);
+    if (dataUri) {
+      return dataUri[2]
+        ? Buffer.from(dataUri[3]!, "base64")
+        : Buffer.from(decodeURIComponent(dataUri[3]!));
+    }
+    const url = new URL(value);
+    const ownFile = /^\/v1\/files\/([a-z0-9]+)$/.exec(url.pathname);
+    if (url.origin === origin && ownFile) {
+      const file = this.files.get(ownFile[1]!);
+      if (!file) throw new Error(`${field}: file not found`);
+      return file.bytes;
+    }
+    const response = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+    if (!response.ok) throw new Error(`${field}: could not download ${url} (${response.status})`);
+    return Buffer.from(await response.arrayBuffer());
+  }
+
+  private listPredictions(url: URL) {
+    const all = [...this.predictions.values()].reverse();
+    const offset = Number(url.searchParams.get("cursor") ?? "0") || 0;
+    const page = all.slice(offset, offset + 100);
+    const next =
+      offset + 100 < all.length ? `${this.baseUrl}/predictions?cursor=${offset + 100}` : null;
+    return json(200, { next, previous: null, results: page.map((record) => this.view(record)) });
+  }
+
+  private async createFile(request: Request) {
+    let form: FormData;
+    try {
+      form = await request.formData();
+    } catch {
+      return problem(400, "Bad request", "Expected a multipart/form-data body.");
+    }
+    const content = form.get("content");
+    if (!(content instanceof Blob))
+      return problem(422, "Input validation failed", "- content: required");
+    const metadataPart = form.get("metadata");
+    const metadata =
+      metadataPart instanceof Blob ? JSON.parse((await metadataPart.text()) || "{}") : {};
+    const file: StoredFile = {
+      id: randomId(),
+      name: content instanceof File ? content.name : "file",
+      contentType: content.type || "application/octet-stream",
+      bytes: Buffer.from(await content.arrayBuffer()),
+      metadata,
+      createdAt: new Date(),
+    };
+    this.files.set(file.id, file);
+    this.stats.filesCreated += 1;
+    return json(201, this.fileView(file));
+  }
+
+  private fileView(file: StoredFile) {
+    const sha256 = createHash("sha256").update(file.bytes).digest("hex");
+    return {
+      id: file.id,
+      name: file.name,
+      content_type: file.contentType,
+      size: file.bytes.length,
+      etag: sha256.slice(0, 32),
+      checksums: { sha256 },
+      metadata: file.metadata,
+      created_at: file.createdAt.toISOString(),
+      expires_at: new Date(file.createdAt.getTime() + 86_400_000).toISOString(),
+      urls: { get: `${this.baseUrl}/files/${file.id}` },
+    };
+  }
+
+  private serveOutput(path: string) {
+    const token = /^\/delivery\/([a-f0-9]+)\//.exec(path)?.[1];
+    const delivery = token ? this.deliveries.get(token) : undefined;
+    if (!delivery) return new Response("Not Found", { status: 404 });
+    if (Date.now() >= delivery.expiresAt) {
+      return new Response(this.options.expiredOutputStatus === 410 ? "Gone" : "Not Found", {
+        status: this.options.expiredOutputStatus,
+      });
+    }
+    return new Response(new Uint8Array(delivery.bytes), {
+      status: 200,
+      headers: {
+        "content-type": delivery.contentType,
+        "content-length": String(delivery.bytes.length),
+      },
+    });
+  }
+
+  private async control(request: Request, path: string) {
+    if (path === "/_emulator/state" && request.method === "GET") {
+      return json(200, {
+        stats: this.stats,
+        faults: this.faults.current,
+        predictions: this.predictions.size,
+      });
+    }
+    if (path === "/_emulator/faults" && request.method === "POST") {
+      this.faults.inject((await request.json()) as Faults);
+      return json(200, this.faults.current);
+    }
+    if (path === "/_emulator/faults" && request.method === "DELETE") {
+      this.faults.clear();
+      return json(200, {});
+    }
+    return problem(404, "Not found", "No such emulator control.");
+  }
+
+  private view(record: PredictionRecord) {
+    const base = `${this.baseUrl}/predictions/${record.id}`;
+    const predictTime =
+      record.startedAt && record.completedAt
+        ? (record.completedAt.getTime() - record.startedAt.getTime()) / 1000
+        : undefined;
+    return {
+      id: record.id,
+      model: `${record.model.owner}/${record.model.name}`,
+      version: record.model.official ? "hidden" : record.model.version,
+      input: record.input,
+      logs: record.logs,
+      output: record.output,
+      data_removed: record.dataRemoved,
+      error: record.error,
+      status: record.status,
+      source: "api",
+      created_at: record.createdAt.toISOString(),
+      started_at: record.startedAt?.toISOString() ?? null,
+      completed_at: record.completedAt?.toISOString() ?? null,
+      ...(record.webhook ? { webhook: record.webhook, webhook_events_filter: record.events } : {}),
+      urls: { get: base, cancel: `${base}/cancel`, web: `${this.origin}/p/${record.id}` },
+      metrics:
+        predictTime === undefined ? {} : { predict_time: predictTime, total_time: predictTime },
+    };
+  }
+}
+
+/** `Prefer: wait` holds the response up to 60 seconds; `wait=n` up to n (1-60). */
+function parsePreferWait(prefer: string | null) {
+  if (!prefer) return 0;
+  const match = /(?:^|[\s,;])wait(?:=(\d+))?(?:$|[\s,;])/.exec(prefer);
+  if (!match) return 0;
+  return match[1] ? Math.min(60, Math.max(1, Number(match[1]))) : 60;
+}
+
+function randomId() {
+  // Replicate's ids: 26 lower-case base32 characters.
+  const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+  return Array.from(randomBytes(26), (byte) => alphabet[byte % 32]).join("");
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}) {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+/** Errors in the problem-details shape Replicate's API uses. */
+function problem(status: number, title: string, detail: string) {
+  return json(status, { title, detail, status }, { "content-type": "application/problem+json" });
+}
+
+export async function startReplicateEmulator(
+  options: ReplicateEmulatorOptions & { port?: number; host?: string } = {},
+) {
+  return new ReplicateEmulator(options).listen(options.port, options.host);
+}
