@@ -16,12 +16,10 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import db from "~/db.server";
-import { loader as appLoader } from "~/routes/app";
 import { ADMIN_API_VERSION } from "~/shopify/api-version";
 import { authenticate, unauthenticated } from "~/shopify.server";
 
-import { serveWebhookRoutes, startTestDevStore } from "../support/dev-store";
-import { callRoute, embeddedDocumentRequest } from "../support/shopify-requests";
+import { serveWebhookRoutes, startTestDevStore, openAppAsMerchant } from "../support/dev-store";
 
 const PRO = "Photo Studio Pro";
 const STUDIO = "Photo Studio Studio";
@@ -77,10 +75,7 @@ beforeAll(async () => {
   });
   await harness.addShop(TEST_SHOP);
   await db.session.deleteMany();
-  const { token } = await getJwt(TEST_SHOP_NAME, API_KEY, API_SECRET_KEY);
-  expect(
-    (await callRoute(appLoader, embeddedDocumentRequest("/app", TEST_SHOP, token))).status,
-  ).toBe(200);
+  expect((await openAppAsMerchant()).status).toBe(200);
   session = (await unauthenticated.admin(TEST_SHOP)).session;
 });
 

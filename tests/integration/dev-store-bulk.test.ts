@@ -1,18 +1,10 @@
-import {
-  API_KEY,
-  API_SECRET_KEY,
-  TEST_SHOP,
-  TEST_SHOP_NAME,
-  getJwt,
-} from "@shopify/shopify-api/test-helpers";
+import { API_KEY, TEST_SHOP } from "@shopify/shopify-api/test-helpers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import db from "~/db.server";
-import { loader as appLoader } from "~/routes/app";
 import { authenticate, unauthenticated } from "~/shopify.server";
 
-import { startTestDevStore, serveWebhookRoutes } from "../support/dev-store";
-import { callRoute, embeddedDocumentRequest } from "../support/shopify-requests";
+import { startTestDevStore, serveWebhookRoutes, openAppAsMerchant } from "../support/dev-store";
 
 const PRODUCTS = 12;
 const TERMINAL = ["COMPLETED", "FAILED", "CANCELED"];
@@ -38,8 +30,7 @@ beforeAll(async () => {
   });
   await harness.addShop(TEST_SHOP);
   await db.session.deleteMany();
-  const { token } = await getJwt(TEST_SHOP_NAME, API_KEY, API_SECRET_KEY);
-  const installed = await callRoute(appLoader, embeddedDocumentRequest("/app", TEST_SHOP, token));
+  const installed = await openAppAsMerchant();
   expect(installed.status).toBe(200);
 });
 

@@ -3,12 +3,10 @@ import {
   API_SECRET_KEY,
   TEST_SHOP,
   TEST_SHOP_NAME,
-  getJwt,
 } from "@shopify/shopify-api/test-helpers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import db from "~/db.server";
-import { loader as appLoader } from "~/routes/app";
 import { action as appScopesUpdate } from "~/routes/webhooks.app.scopes_update";
 import { action as appUninstalled } from "~/routes/webhooks.app.uninstalled";
 import { action as customersDataRequest } from "~/routes/webhooks.customers.data_request";
@@ -18,8 +16,7 @@ import { unauthenticated } from "~/shopify.server";
 
 import { appFromToml, type AppRegistration } from "../../emulators/shopify/src/apps";
 import { mintSessionToken } from "../../emulators/shopify/src/auth";
-import { serveWebhookRoutes, startTestDevStore } from "../support/dev-store";
-import { callRoute, embeddedDocumentRequest } from "../support/shopify-requests";
+import { serveWebhookRoutes, startTestDevStore, openAppAsMerchant } from "../support/dev-store";
 
 const ADMIN_API = `https://${TEST_SHOP}/admin/api/2026-10/graphql.json`;
 
@@ -62,8 +59,7 @@ afterAll(async () => {
 
 /** Opens the app in admin: token exchange installs it and stores the offline session. */
 async function install() {
-  const { token } = await getJwt(TEST_SHOP_NAME, API_KEY, API_SECRET_KEY);
-  const response = await callRoute(appLoader, embeddedDocumentRequest("/app", TEST_SHOP, token));
+  const response = await openAppAsMerchant();
   expect(response.status).toBe(200);
 }
 

@@ -3,22 +3,14 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 
-import {
-  API_KEY,
-  API_SECRET_KEY,
-  TEST_SHOP,
-  TEST_SHOP_NAME,
-  getJwt,
-} from "@shopify/shopify-api/test-helpers";
+import { TEST_SHOP } from "@shopify/shopify-api/test-helpers";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { loader as appLoader } from "~/routes/app";
 import { unauthenticated } from "~/shopify.server";
 
 import { CATALOG_DIR } from "../../emulators/shopify/src/seed";
-import { startTestDevStore } from "../support/dev-store";
-import { callRoute, embeddedDocumentRequest } from "../support/shopify-requests";
+import { startTestDevStore, openAppAsMerchant } from "../support/dev-store";
 
 const JPEG = fs.readFileSync(path.join(CATALOG_DIR, "abel-y-costa-716024-unsplash.jpg")); // 1600x1067
 const OTHER_JPEG = fs.readFileSync(path.join(CATALOG_DIR, "adam-birkett-239153-unsplash.jpg")); // 1067x1600
@@ -32,8 +24,7 @@ let hooks: Awaited<ReturnType<typeof collectProductWebhooks>>;
 beforeAll(async () => {
   harness = await startTestDevStore({ processingDelayMs: PROCESSING_DELAY_MS, products: 4 });
   await harness.addShop(TEST_SHOP);
-  const { token } = await getJwt(TEST_SHOP_NAME, API_KEY, API_SECRET_KEY);
-  const opened = await callRoute(appLoader, embeddedDocumentRequest("/app", TEST_SHOP, token));
+  const opened = await openAppAsMerchant();
   expect(opened.status).toBe(200);
   hooks = await collectProductWebhooks();
   harness.app.webhooks.push({

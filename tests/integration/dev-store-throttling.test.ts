@@ -1,18 +1,10 @@
-import {
-  API_KEY,
-  API_SECRET_KEY,
-  TEST_SHOP,
-  TEST_SHOP_NAME,
-  getJwt,
-} from "@shopify/shopify-api/test-helpers";
+import { TEST_SHOP } from "@shopify/shopify-api/test-helpers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import db from "~/db.server";
-import { loader as appLoader } from "~/routes/app";
 import { unauthenticated } from "~/shopify.server";
 
-import { startTestDevStore } from "../support/dev-store";
-import { callRoute, embeddedDocumentRequest } from "../support/shopify-requests";
+import { startTestDevStore, openAppAsMerchant } from "../support/dev-store";
 
 /** The `extensions.code` of the GraphQL error shopify-app-remix's admin client throws. */
 function graphqlErrorCode(error: unknown): string {
@@ -29,10 +21,7 @@ beforeAll(async () => {
   harness = await startTestDevStore({ bucketSeconds: 0.3, products: 7 });
   await harness.addShop(TEST_SHOP);
   await db.session.deleteMany();
-  const { token } = await getJwt(TEST_SHOP_NAME, API_KEY, API_SECRET_KEY);
-  expect(
-    (await callRoute(appLoader, embeddedDocumentRequest("/app", TEST_SHOP, token))).status,
-  ).toBe(200);
+  expect((await openAppAsMerchant()).status).toBe(200);
 });
 
 afterAll(async () => {

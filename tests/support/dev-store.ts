@@ -2,12 +2,22 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { API_KEY, API_SECRET_KEY, APP_URL } from "@shopify/shopify-api/test-helpers";
+import {
+  API_KEY,
+  API_SECRET_KEY,
+  APP_URL,
+  TEST_SHOP,
+  getJwt,
+} from "@shopify/shopify-api/test-helpers";
+
+import { loader as appLoader } from "~/routes/app";
 
 import { appFromToml, type AppRegistration } from "../../emulators/shopify/src/apps";
 import { routeShopifyTrafficTo } from "../../emulators/shopify/route-to-dev-store";
 import { seedCatalog } from "../../emulators/shopify/src/seed";
 import { startDevStore, type DevStoreOptions } from "../../emulators/shopify/src/server";
+
+import { callRoute, embeddedDocumentRequest } from "./shopify-requests";
 
 /**
  * The dev store for a test file, registered with the app under test (its shopify.app.toml, the
@@ -87,4 +97,13 @@ export async function serveWebhookRoutes(routes: Record<string, Action>) {
     received,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * Opens the app in the admin as a merchant does: the app's document request with a fresh session
+ * token for `shop`, which installs the app through token exchange the first time.
+ */
+export async function openAppAsMerchant(shop: string = TEST_SHOP) {
+  const { token } = await getJwt(shop.replace(/\.myshopify\.com$/, ""), API_KEY, API_SECRET_KEY);
+  return callRoute(appLoader, embeddedDocumentRequest("/app", shop, token));
 }

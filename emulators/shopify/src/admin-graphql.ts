@@ -76,6 +76,18 @@ function formatError(error: GraphQLError) {
   return formatted;
 }
 
+/** A document's fragment definitions by name. */
+export function fragmentMap(document: DocumentNode): Record<string, FragmentDefinitionNode> {
+  return Object.fromEntries(
+    document.definitions
+      .filter(
+        (definition): definition is FragmentDefinitionNode =>
+          definition.kind === Kind.FRAGMENT_DEFINITION,
+      )
+      .map((fragment) => [fragment.name.value, fragment]),
+  );
+}
+
 export function createAdminGraphql(options: {
   schema: GraphQLSchema;
   modules: ResolverModule[];
@@ -120,14 +132,7 @@ export function createAdminGraphql(options: {
     );
     if (!operation) return { errors: [{ message: `Unknown operation named "${operationName}".` }] };
 
-    const fragments = Object.fromEntries(
-      document.definitions
-        .filter(
-          (definition): definition is FragmentDefinitionNode =>
-            definition.kind === Kind.FRAGMENT_DEFINITION,
-        )
-        .map((fragment) => [fragment.name.value, fragment]),
-    );
+    const fragments = fragmentMap(document);
     const costInput = { schema: options.schema, fragments, variables };
     const isMutation = operation.operation === "mutation";
     const rootType = isMutation

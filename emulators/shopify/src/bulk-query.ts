@@ -33,6 +33,8 @@ import {
   type SelectionSetNode,
 } from "graphql";
 
+import { fragmentMap } from "./admin-graphql.ts";
+
 export const MAX_BULK_CONNECTIONS = 5;
 /** Nesting below the top-level connection (products → variants → … is depth 2). */
 export const MAX_BULK_CONNECTION_DEPTH = 2;
@@ -246,14 +248,7 @@ export function analyzeBulkQuery(
     };
   }
 
-  const fragments = Object.fromEntries(
-    document.definitions
-      .filter(
-        (definition): definition is FragmentDefinitionNode =>
-          definition.kind === Kind.FRAGMENT_DEFINITION,
-      )
-      .map((fragment) => [fragment.name.value, fragment]),
-  );
+  const fragments = fragmentMap(document);
   const analyzer = new Analyzer(schema, fragments);
   const queryType = schema.getQueryType()!;
   const rootFields = analyzer.collect(operation.selectionSet, queryType);
