@@ -34,13 +34,27 @@ export async function recordScopesUpdate(db: PrismaClient, shop: string, scopes:
 }
 
 /**
- * shop/redact: everything Photo Studio holds about the store goes. Later capabilities (jobs,
- * images, billing ledger) add their own erasure here, so this stays the single place to look.
+ * shop/redact: everything Photo Studio holds about the store goes. Later capabilities (images,
+ * billing ledger) add their own erasure here, so this stays the single place to look. Deleting a
+ * job cascades to its items, variants and write-backs; the explicit deletes catch any row whose
+ * job is already gone.
  */
 export async function eraseShop(db: PrismaClient, shop: string) {
-  const [sessions, shops] = await db.$transaction([
+  const [sessions, shops, , , , jobs, transitions, tasks] = await db.$transaction([
     db.session.deleteMany({ where: { shop } }),
     db.shop.deleteMany({ where: { shop } }),
+    db.writeBack.deleteMany({ where: { shop } }),
+    db.variant.deleteMany({ where: { shop } }),
+    db.jobItem.deleteMany({ where: { shop } }),
+    db.job.deleteMany({ where: { shop } }),
+    db.jobTransition.deleteMany({ where: { shop } }),
+    db.queueTask.deleteMany({ where: { shop } }),
   ]);
-  return { sessions: sessions.count, shops: shops.count };
+  return {
+    sessions: sessions.count,
+    shops: shops.count,
+    jobs: jobs.count,
+    jobTransitions: transitions.count,
+    queueTasks: tasks.count,
+  };
 }

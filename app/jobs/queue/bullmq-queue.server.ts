@@ -1,0 +1,191 @@
+import { Queue, Worker, type IRedisClient, type JobState } from "bullmq";
+
+import {
+  DEFAULT_TUNING,
+  settleWithin,
+  toError,
+  type EnqueueOptions,
+  type EnqueueResult,
+  type JobQueue,
+  type ProcessOptions,
+  type QueueTuning,
+  type TaskHandler,
+  type TaskInfo,
+  type TaskPayload,
+  type TaskStatus,
+} from "./types";
+
+export interface BullmqQueueOptions extends Partial<QueueTuning> {
+  redisUrl: string;
+  /** Redis key prefix: separates apps (and test runs) sharing one Redis. */
+  prefix?: string;
+  /** Finished jobs are kept this long (so their keys still deduplicate), then removed. */
+  retentionMs?: number;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** BullMQ's highest priority number (lower runs first); 2^21 - 1. */
+const MAX_PRIORITY = 2_097_151;
+
+/**
+ * The queue at scale: BullMQ on Redis, with the same semantics as the database-backed queue.
+ *
+ * - Idempotency: the job id is derived from the key (BullMQ ignores a second add with the same id).
+ * - Retries: `attempts` with exponential backoff; a worker that dies loses its lock, and another
+ *   worker's stalled-job check puts the job back (lockDuration = leaseMs).
+ * - Per-shop fairness: BullMQ's group feature is Pro-only, so fairness comes from priorities. Each
+ *   shop has a counter of its unfinished tasks (a Redis hash); a task is enqueued with priority =
+ *   that count, i.e. "the n-th waiting task of its shop". BullMQ runs lower numbers first, so the
+ *   first task of every shop runs before the second of any, and so on: round-robin across shops.
+ */
+export class BullmqQueue implements JobQueue {
+  private readonly tuning: QueueTuning;
+  private readonly prefix: string;
+  private readonly retentionMs: number;
+  private readonly queues = new Map<string, Queue>();
+  private readonly workers: Worker[] = [];
+  private readonly running = new Set<Promise<unknown>>();
+
+  constructor(private readonly options: BullmqQueueOptions) {
+    const { redisUrl: _url, prefix, retentionMs, ...tuning } = options;
+    this.tuning = { ...DEFAULT_TUNING, ...tuning };
+    this.prefix = prefix ?? "photo-studio";
+    this.retentionMs = retentionMs ?? 7 * DAY;
+  }
+
+  async enqueue<P extends TaskPayload>(
+    name: string,
+    payload: P,
+    { key, delayMs = 0, maxAttempts }: EnqueueOptions,
+  ): Promise<EnqueueResult> {
+    const queue = this.queue(name);
+    const jobId = jobIdFor(key);
+    // BullMQ would ignore the duplicate anyway; checking first keeps the fairness counter exact.
+    // (Two enqueues of one key at the very same moment can overcount a shop by one, which only
+    // lowers that shop's priority slightly until its counter next empties.)
+    if (await queue.getJob(jobId)) return { added: false };
+    const nth = await this.countUnfinished(name, payload.shop, 1);
+    await queue.add(name, payload, {
+      jobId,
+      delay: delayMs,
+      attempts: maxAttempts ?? this.tuning.maxAttempts,
+      backoff: { type: "exponential", delay: this.tuning.backoffMs },
+      priority: Math.min(Math.max(nth, 1), MAX_PRIORITY),
+      removeOnComplete: { age: Math.ceil(this.retentionMs / 1000) },
+      removeOnFail: { age: Math.ceil(this.retentionMs / 1000) },
+    });
+    return { added: true };
+  }
+
+  process<P extends TaskPayload>(
+    name: string,
+    handler: TaskHandler<P>,
+    { concurrency = 1, onFailed }: ProcessOptions<P> = {},
+  ): void {
+    const worker = new Worker<P>(
+      name,
+      async (job) => {
+        const task = {
+          key: keyFor(job.id ?? ""),
+          payload: job.data,
+          attempt: job.attemptsMade + 1,
+        };
+        const run = (async () => {
+          try {
+            await handler(task);
+          } catch (error) {
+            // The last attempt: settle the books now, while the worker and Redis are surely up.
+            if (task.attempt >= (job.opts.attempts ?? 1)) {
+              await this.countUnfinished(name, job.data.shop, -1);
+              await onFailed?.(task, toError(error));
+            }
+            throw error;
+          }
+          await this.countUnfinished(name, job.data.shop, -1);
+        })();
+        this.running.add(run);
+        try {
+          await run;
+        } finally {
+          this.running.delete(run);
+        }
+      },
+      {
+        connection: { url: this.options.redisUrl },
+        prefix: this.prefix,
+        concurrency,
+        lockDuration: this.tuning.leaseMs,
+        stalledInterval: this.tuning.leaseMs,
+      },
+    );
+    // Redis going away is reported and retried by BullMQ; without a listener Node would crash.
+    worker.on("error", (error) => console.error(`[queue ${name}]`, error));
+    this.workers.push(worker);
+  }
+
+  async inspect(name: string, key: string): Promise<TaskInfo | null> {
+    const job = await this.queue(name).getJob(jobIdFor(key));
+    if (!job) return null;
+    return {
+      status: statusOf(await job.getState()),
+      attempts: job.attemptsMade,
+      lastError: job.failedReason || null,
+    };
+  }
+
+  async close(): Promise<void> {
+    // Take no new jobs, give running ones the grace period, then close: gracefully when they all
+    // finished (BullMQ still has to record them as completed), forcibly when some are stuck. A
+    // forced close leaves those jobs to lapse, as if the process had died.
+    await Promise.all(this.workers.map((worker) => worker.pause(true)));
+    await settleWithin(this.running, this.tuning.closeGraceMs);
+    const stuck = this.running.size > 0;
+    await Promise.all(this.workers.map((worker) => worker.close(stuck)));
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+  }
+
+  private queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: { url: this.options.redisUrl }, prefix: this.prefix });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Adds delta to the shop's count of unfinished tasks and returns the new count. */
+  private async countUnfinished(name: string, shop: string, delta: number): Promise<number> {
+    const client = await this.queue(name).client;
+    if (!scriptReady.has(client)) {
+      client.defineCommand(COUNT_UNFINISHED, { numberOfKeys: 1, lua: COUNT_UNFINISHED_LUA });
+      scriptReady.add(client);
+    }
+    const key = `${this.prefix}:${name}:photo-studio-unfinished-by-shop`;
+    return Number(await client.runCommand(COUNT_UNFINISHED, [key, shop, delta]));
+  }
+}
+
+// BullMQ's client abstraction has no HINCRBY; a script does the increment and drops a shop's
+// field once it reaches zero, atomically, so the hash only holds shops with work in the queue.
+const COUNT_UNFINISHED = "photoStudioCountUnfinished";
+const COUNT_UNFINISHED_LUA = `
+local n = redis.call("HINCRBY", KEYS[1], ARGV[1], ARGV[2])
+if n <= 0 then redis.call("HDEL", KEYS[1], ARGV[1]) end
+return n`;
+const scriptReady = new WeakSet<IRedisClient>();
+
+// BullMQ refuses ids that look like integers or contain ":" (its own key separator), both of which
+// our keys may; a prefix and URI-encoding make any key acceptable and keep the mapping reversible.
+function jobIdFor(key: string) {
+  return `k_${encodeURIComponent(key)}`;
+}
+
+function keyFor(jobId: string) {
+  return decodeURIComponent(jobId.replace(/^k_/, ""));
+}
+
+function statusOf(state: JobState | "unknown"): TaskStatus {
+  if (state === "completed" || state === "failed" || state === "active") return state;
+  return "pending";
+}

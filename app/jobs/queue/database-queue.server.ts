@@ -1,0 +1,330 @@
+import { randomUUID } from "node:crypto";
+
+import type { PrismaClient, QueueTask } from "@prisma/client";
+
+import {
+  backoffDelay,
+  DEFAULT_TUNING,
+  settleWithin,
+  toError,
+  type EnqueueOptions,
+  type EnqueueResult,
+  type JobQueue,
+  type ProcessOptions,
+  type QueueTuning,
+  type TaskContext,
+  type TaskHandler,
+  type TaskInfo,
+  type TaskPayload,
+  type TaskStatus,
+} from "./types";
+
+export interface DatabaseQueueOptions extends Partial<QueueTuning> {
+  /** How often an idle worker looks for due tasks (an enqueue in this process wakes it at once). */
+  pollMs?: number;
+  /** Finished tasks are kept this long (so their keys still deduplicate), then deleted. */
+  retentionMs?: number;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** Per process() call: the loops it runs and the shop it served last (the round-robin cursor). */
+interface Consumer {
+  name: string;
+  lastShop: string;
+  /** Wakes every idle loop (a task was enqueued here, or the queue is closing). */
+  wake: () => void;
+  loops: Promise<void>[];
+}
+
+/**
+ * The embedded default: tasks are rows of QueueTask in the app's own database (SQLite or
+ * PostgreSQL), so there is nothing else to run, and they survive restarts.
+ *
+ * Claiming is optimistic and portable (no SELECT … FOR UPDATE SKIP LOCKED, which SQLite lacks):
+ * read a due task, then `updateMany` it guarded by the attempts count it was read with; only one
+ * claimant can match. The claim writes a lease, renewed while the handler runs; a worker that dies
+ * stops renewing, and once the lease has lapsed the task is due again for anyone.
+ */
+export class DatabaseQueue implements JobQueue {
+  private readonly tuning: QueueTuning;
+  private readonly pollMs: number;
+  private readonly retentionMs: number;
+  private readonly consumers: Consumer[] = [];
+  private readonly running = new Map<string, { done: Promise<void>; abandon: () => void }>();
+  private closed = false;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly db: PrismaClient,
+    options: DatabaseQueueOptions = {},
+  ) {
+    const { pollMs, retentionMs, ...tuning } = options;
+    this.tuning = { ...DEFAULT_TUNING, ...tuning };
+    this.pollMs = pollMs ?? 1_000;
+    this.retentionMs = retentionMs ?? 7 * DAY;
+  }
+
+  async enqueue<P extends TaskPayload>(
+    name: string,
+    payload: P,
+    { key, delayMs = 0, maxAttempts }: EnqueueOptions,
+  ): Promise<EnqueueResult> {
+    try {
+      await this.db.queueTask.create({
+        data: {
+          queue: name,
+          key,
+          shop: payload.shop,
+          payload: JSON.stringify(payload),
+          maxAttempts: maxAttempts ?? this.tuning.maxAttempts,
+          runAt: new Date(Date.now() + delayMs),
+        },
+      });
+    } catch (error) {
+      // The unique (queue, key) index is the idempotency check, race-free on both providers.
+      if ((error as { code?: string }).code === "P2002") return { added: false };
+      throw error;
+    }
+    for (const consumer of this.consumers) if (consumer.name === name) consumer.wake();
+    return { added: true };
+  }
+
+  process<P extends TaskPayload>(
+    name: string,
+    handler: TaskHandler<P>,
+    options: ProcessOptions<P> = {},
+  ): void {
+    // Tasks of this name carry P by contract of enqueue; the loop itself is payload-agnostic.
+    const { concurrency = 1, onFailed } = options as ProcessOptions;
+    if (this.closed) throw new Error("This queue is closed");
+    const sleepers = new Set<() => void>();
+    const consumer: Consumer = {
+      name,
+      lastShop: "",
+      wake: () => [...sleepers].forEach((wakeUp) => wakeUp()),
+      loops: [],
+    };
+    const idle = () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(done, this.pollMs);
+        function done() {
+          clearTimeout(timer);
+          sleepers.delete(done);
+          resolve();
+        }
+        sleepers.add(done);
+      });
+    const loop = async () => {
+      while (!this.closed) {
+        try {
+          const task = await this.claimNext(consumer, onFailed);
+          if (task === "none") await idle();
+          else if (task !== "raced" && this.closed) await this.release(task);
+          else if (task !== "raced") await this.run(task, handler as TaskHandler, onFailed);
+          await this.pruneNow();
+        } catch (error) {
+          // A database hiccup must not kill the worker loop; wait, then try again.
+          console.error(`[queue ${name}]`, error);
+          await idle();
+        }
+      }
+    };
+    this.consumers.push(consumer);
+    for (let i = 0; i < concurrency; i++) consumer.loops.push(loop());
+  }
+
+  async inspect(name: string, key: string): Promise<TaskInfo | null> {
+    const task = await this.db.queueTask.findUnique({ where: { queue_key: { queue: name, key } } });
+    if (!task) return null;
+    const expired = task.status === "active" && (task.leaseExpiresAt?.getTime() ?? 0) < Date.now();
+    return {
+      status: (expired ? "pending" : task.status) as TaskStatus,
+      attempts: task.attempts,
+      lastError: task.lastError,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const consumer of this.consumers) consumer.wake();
+    await settleWithin(
+      [...this.running.values()].map((entry) => entry.done),
+      this.tuning.closeGraceMs,
+    );
+    for (const entry of this.running.values()) entry.abandon();
+    await settleWithin(
+      this.consumers.flatMap((consumer) => consumer.loops),
+      this.tuning.closeGraceMs,
+    );
+  }
+
+  /**
+   * The next due task, taken round-robin across shops: the first shop after the one served last
+   * (in name order, wrapping around), then that shop's oldest due task. Two indexed lookups, so it
+   * stays cheap with a hundred thousand tasks waiting.
+   */
+  private async claimNext(
+    consumer: Consumer,
+    onFailed: ProcessOptions["onFailed"],
+  ): Promise<QueueTask | "none" | "raced"> {
+    const now = new Date();
+    const due = {
+      queue: consumer.name,
+      OR: [
+        { status: "pending", runAt: { lte: now } },
+        { status: "active", leaseExpiresAt: { lt: now } },
+      ],
+    };
+    const nextShop =
+      (await this.db.queueTask.findFirst({
+        where: { ...due, shop: { gt: consumer.lastShop } },
+        orderBy: { shop: "asc" },
+        select: { shop: true },
+      })) ??
+      (await this.db.queueTask.findFirst({
+        where: due,
+        orderBy: { shop: "asc" },
+        select: { shop: true },
+      }));
+    if (!nextShop) return "none";
+    consumer.lastShop = nextShop.shop;
+    const task = await this.db.queueTask.findFirst({
+      where: { ...due, shop: nextShop.shop },
+      orderBy: [{ runAt: "asc" }, { createdAt: "asc" }],
+    });
+    if (!task) return "raced";
+
+    // Its worker died during the last allowed attempt: it fails here rather than run again.
+    if (task.status === "active" && task.attempts >= task.maxAttempts) {
+      const error = new Error(`Worker stopped during attempt ${task.attempts}; attempts used up`);
+      const failed = await this.db.queueTask.updateMany({
+        where: { id: task.id, status: "active", attempts: task.attempts },
+        data: this.finished("failed", error.message),
+      });
+      if (failed.count === 1) await onFailed?.(contextOf(task), error);
+      return "raced";
+    }
+
+    const leaseOwner = randomUUID();
+    const claimed = await this.db.queueTask.updateMany({
+      where: { id: task.id, status: task.status, attempts: task.attempts },
+      data: {
+        status: "active",
+        attempts: task.attempts + 1,
+        leaseOwner,
+        leaseExpiresAt: new Date(Date.now() + this.tuning.leaseMs),
+      },
+    });
+    if (claimed.count === 0) return "raced";
+    return { ...task, status: "active", attempts: task.attempts + 1, leaseOwner };
+  }
+
+  private async run(
+    task: QueueTask,
+    handler: TaskHandler,
+    onFailed: ProcessOptions["onFailed"] | undefined,
+  ) {
+    // Writes about this task only count while this worker still holds its lease.
+    const mine = { id: task.id, status: "active", leaseOwner: task.leaseOwner };
+    let abandoned = false;
+    const heartbeat = setInterval(
+      () => {
+        void this.db.queueTask
+          .updateMany({
+            where: mine,
+            data: { leaseExpiresAt: new Date(Date.now() + this.tuning.leaseMs) },
+          })
+          .catch((error: unknown) => console.error(`[queue ${task.queue}] lease renewal`, error));
+      },
+      Math.max(10, Math.floor(this.tuning.leaseMs / 3)),
+    );
+    const work = (async () => {
+      let failure: Error | null = null;
+      try {
+        await handler(contextOf(task));
+      } catch (error) {
+        failure = toError(error);
+      } finally {
+        clearInterval(heartbeat);
+      }
+      if (abandoned) return;
+      if (!failure) {
+        await this.db.queueTask.updateMany({ where: mine, data: this.finished("completed") });
+      } else if (task.attempts >= task.maxAttempts) {
+        const failed = await this.db.queueTask.updateMany({
+          where: mine,
+          data: this.finished("failed", failure.message),
+        });
+        if (failed.count === 1) await onFailed?.(contextOf(task), failure);
+      } else {
+        await this.db.queueTask.updateMany({
+          where: mine,
+          data: {
+            status: "pending",
+            runAt: new Date(Date.now() + backoffDelay(task.attempts, this.tuning.backoffMs)),
+            lastError: failure.message,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+          },
+        });
+      }
+    })();
+    this.running.set(task.id, {
+      done: work,
+      abandon: () => {
+        abandoned = true;
+        clearInterval(heartbeat);
+      },
+    });
+    try {
+      await work;
+    } finally {
+      this.running.delete(task.id);
+    }
+  }
+
+  /** Hands back a task claimed just as the queue closed, without counting the attempt. */
+  private async release(task: QueueTask) {
+    await this.db.queueTask.updateMany({
+      where: { id: task.id, status: "active", leaseOwner: task.leaseOwner },
+      data: {
+        status: "pending",
+        attempts: task.attempts - 1,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      },
+    });
+  }
+
+  private finished(status: "completed" | "failed", lastError?: string) {
+    return {
+      status,
+      finishedAt: new Date(),
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      ...(lastError === undefined ? {} : { lastError }),
+    };
+  }
+
+  /** Deletes long-finished tasks now and then; their keys stop deduplicating after retentionMs. */
+  private async pruneNow() {
+    if (Date.now() - this.lastPrune < 60 * 60 * 1000) return;
+    this.lastPrune = Date.now();
+    await this.db.queueTask.deleteMany({
+      where: {
+        status: { in: ["completed", "failed"] },
+        finishedAt: { lt: new Date(Date.now() - this.retentionMs) },
+      },
+    });
+  }
+}
+
+function contextOf(task: QueueTask): TaskContext {
+  return {
+    key: task.key,
+    payload: JSON.parse(task.payload) as TaskPayload,
+    attempt: task.attempts,
+  };
+}
