@@ -57,6 +57,13 @@ const schema = z.object({
       }
     }),
   DATABASE_URL: z.string().optional(),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .refine((value) => /^rediss?:\/\/[^/]/.test(value) && URL.canParse(value), {
+      message: "must be a redis:// or rediss:// URL",
+    })
+    .optional(),
   PORT: z.coerce
     .number({ invalid_type_error: "must be a port number" })
     .int("must be a whole number")
@@ -73,6 +80,8 @@ export interface AppEnv {
   appUrl: string;
   scopes: string[];
   database: DatabaseTarget;
+  /** Set: bulk jobs run on BullMQ; unset: in the app's own database. */
+  redisUrl?: string;
   port: number;
   shopCustomDomain?: string;
   nodeEnv: "development" | "production" | "test";
@@ -117,6 +126,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
     appUrl: value.SHOPIFY_APP_URL,
     scopes: value.SCOPES,
     database,
+    redisUrl: value.REDIS_URL,
     port: value.PORT,
     shopCustomDomain: value.SHOP_CUSTOM_DOMAIN,
     nodeEnv: value.NODE_ENV,

@@ -70,6 +70,14 @@ describe("configuration from the environment", () => {
     );
   });
 
+  it("takes a Redis URL for the queue, and refuses one of another kind without echoing it", () => {
+    expect(parseEnv({ ...VALID, REDIS_URL: "redis://127.0.0.1:6379" }).redisUrl).toBe(
+      "redis://127.0.0.1:6379",
+    );
+    const problems = problemsOf({ ...VALID, REDIS_URL: "http://user:hunter2@cache:6379" });
+    expect(problems).toEqual(["REDIS_URL must be a redis:// or rediss:// URL"]);
+  });
+
   it("never repeats a secret's value in its message", () => {
     const secret = "short-secret";
     const error = (() => {
