@@ -71,6 +71,19 @@ const schema = z.object({
     .max(65535, "must be between 1 and 65535")
     .default(3000),
   SHOP_CUSTOM_DOMAIN: z.string().trim().optional(),
+  AI_PROVIDER: z
+    .enum(["local", "replicate"], { message: 'must be "local" or "replicate"' })
+    .default("local"),
+  STORAGE_DIR: z.string().trim().default("data/storage"),
+  JOB_WORKERS: z
+    .enum(["in-process", "separate"], { message: 'must be "in-process" or "separate"' })
+    .default("in-process"),
+  WORKER_CONCURRENCY: z.coerce
+    .number({ invalid_type_error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(64, "must be at most 64")
+    .default(4),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 });
 
@@ -84,12 +97,21 @@ export interface AppEnv {
   redisUrl?: string;
   port: number;
   shopCustomDomain?: string;
+  /** Which AI provider runs background removal, upscaling, scenes and alt text. */
+  aiProvider: "local" | "replicate";
+  /** Root folder of the local-disk storage (originals, results); private, never served as is. */
+  storageDir: string;
+  /** "in-process": the web process also runs job workers; "separate": only `npm run worker` does. */
+  jobWorkers: "in-process" | "separate";
+  /** Tasks a worker process runs at once. */
+  workerConcurrency: number;
   nodeEnv: "development" | "production" | "test";
 }
 
 export class ConfigError extends Error {
   override name = "ConfigError";
-  constructor(readonly problems: string[]) {
+  readonly problems: string[];
+  constructor(problems: string[]) {
     super(
       [
         "Photo Studio cannot start: its configuration is incomplete or wrong.",
@@ -97,6 +119,7 @@ export class ConfigError extends Error {
         "Set these in the environment or in .env (see README › Configuration; `npm run setup` writes a .env for the local dev store).",
       ].join("\n"),
     );
+    this.problems = problems;
   }
 }
 
@@ -129,6 +152,10 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
     redisUrl: value.REDIS_URL,
     port: value.PORT,
     shopCustomDomain: value.SHOP_CUSTOM_DOMAIN,
+    aiProvider: value.AI_PROVIDER,
+    storageDir: value.STORAGE_DIR,
+    jobWorkers: value.JOB_WORKERS,
+    workerConcurrency: value.WORKER_CONCURRENCY,
     nodeEnv: value.NODE_ENV,
   };
 }

@@ -49,6 +49,8 @@ export async function eraseShop(db: PrismaClient, shop: string) {
     db.job.deleteMany({ where: { shop } }),
     db.jobTransition.deleteMany({ where: { shop } }),
     db.queueTask.deleteMany({ where: { shop } }),
+    db.predictionLedgerEntry.deleteMany({ where: { shop } }),
+    db.productWriteLock.deleteMany({ where: { shop } }),
   ]);
   return {
     sessions: sessions.count,
