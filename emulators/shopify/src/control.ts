@@ -8,10 +8,12 @@
  *
  *   curl -X POST localhost:<port>/_dev/shops/<shop>/uninstall -H 'Content-Type: application/json' -d '{}'
  *   curl -X POST localhost:<port>/_dev/clock/advance -H 'Content-Type: application/json' -d '{"hours": 48}'
+ *   curl -X POST localhost:<port>/_dev/faults -H 'Content-Type: application/json' -d '{"rate": 0.2, "kinds": ["server-error", "throttled"]}'
  *
  * `:shop` is the shop's myshopify domain or its name; `clientId` may be left out when one app is
  * installed on the shop.
  */
+import { FaultSettingsError } from "./faults.ts";
 import {
   LifecycleError,
   runDueEvents,
@@ -28,6 +30,10 @@ const ENDPOINTS = {
   "POST /_dev/shops/:shop/scopes": '{"clientId"?, "scopes": [...]}: the granted scopes change',
   "POST /_dev/shops/:shop/compliance/:topic":
     'customers/data_request, customers/redact or shop/redact; {"clientId"?, "customer"?, "ordersRequested"?, "ordersToRedact"?}',
+  "GET /_dev/faults": "the failures switched on, and how many of each were injected",
+  "POST /_dev/faults":
+    '{"rate"?, "kinds"?: ["server-error", "throttled", "timeout", "lost-response"], "hangMs"?, "seed"?, "times"?, "stagedUploadRate"?, "cdnRate"?}: switch failures on',
+  "DELETE /_dev/faults": "switch failures off (the counts stay)",
 };
 
 type Body = Record<string, unknown>;
@@ -64,6 +70,7 @@ function deliveries(devStore: DevStore, url: URL) {
 
 async function post(devStore: DevStore, path: string, body: Body) {
   if (path === "/clock/advance") return devStore.advanceClock(Number(body.hours));
+  if (path === "/faults") return devStore.injectFaults(body);
   const match = /^\/shops\/([^/]+)\/(uninstall|scopes|compliance\/(.+))$/.exec(path);
   if (!match) return null;
   const domain = shopDomain(decodeURIComponent(match[1]!));
@@ -93,8 +100,10 @@ export const controlRoutes: DevStoreRoute = async (request, url, devStore) => {
         return json({ now: devStore.now().toISOString(), aheadHours: offsetMs / 3600_000 });
       }
       if (path === "/webhooks") return json({ deliveries: deliveries(devStore, url) });
+      if (path === "/faults") return json(devStore.faults.report());
       return json({ error: "Not Found", endpoints: ENDPOINTS }, 404);
     }
+    if (request.method === "DELETE" && path === "/faults") return json(devStore.clearFaults());
     if (request.method !== "POST") return json({ error: "Method Not Allowed" }, 405);
     if (!request.headers.get("content-type")?.includes("application/json")) {
       return json({ error: "POST a JSON body (Content-Type: application/json)" }, 415);
@@ -104,7 +113,9 @@ export const controlRoutes: DevStoreRoute = async (request, url, devStore) => {
     const result = await post(devStore, path, body);
     return result ? json(result) : json({ error: "Not Found", endpoints: ENDPOINTS }, 404);
   } catch (error) {
-    if (error instanceof LifecycleError) return json({ error: error.message }, error.status);
+    if (error instanceof LifecycleError || error instanceof FaultSettingsError) {
+      return json({ error: error.message }, error.status);
+    }
     if (error instanceof SyntaxError) return json({ error: `Invalid JSON: ${error.message}` }, 400);
     throw error;
   }

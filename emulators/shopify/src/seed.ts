@@ -64,9 +64,10 @@ export async function seedCatalog(store: StateStore, shop: ShopRecord, limit?: n
       id: productId,
       title: entry.title,
       handle: entry.handle,
-      descriptionHtml: `<p>${entry.title} by ${entry.vendor}. Photo: ${entry.photoCredit}.</p>`,
+      descriptionHtml: `<p>${entry.title}${entry.vendor ? ` by ${entry.vendor}` : ""}. Photo: ${entry.photoCredit}.</p>`,
       productType: entry.productType,
-      vendor: entry.vendor,
+      // Shopify fills a product without a vendor with the shop's name; so does the dev store.
+      vendor: entry.vendor || shop.name,
       status: "ACTIVE",
       tags: [],
       createdAt,

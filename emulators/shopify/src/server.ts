@@ -15,8 +15,15 @@ import { adminShellRoutes } from "./admin-shell.ts";
 import { billingRoutes } from "./billing-pages.ts";
 import { bulkResultRoutes } from "./bulk-results.ts";
 import { controlRoutes } from "./control.ts";
+import {
+  DevStoreFaults,
+  isDroppedResponse,
+  type FaultReport,
+  type FaultSettings,
+} from "./faults.ts";
 import type { BulkExecutionTarget } from "./bulk-runner.ts";
 import * as lifecycle from "./lifecycle.ts";
+import { STAGED_UPLOADS_PATH } from "./media/staged-targets.ts";
 import { DevStoreRuntime, type BulkPace } from "./runtime.ts";
 import { billingResolvers } from "./resolvers/billing.ts";
 import { bulkOperationResolvers } from "./resolvers/bulk-operations.ts";
@@ -71,6 +78,8 @@ export class DevStore {
   readonly webhooks: WebhookDispatcher;
   readonly buckets: CostBuckets;
   readonly processingDelayMs: number;
+  /** Failures switched on by tests and the demo (faults.ts). */
+  readonly faults = new DevStoreFaults();
   readonly routes: DevStoreRoute[] = [
     uploadRoutes,
     bulkResultRoutes,
@@ -113,6 +122,7 @@ export class DevStore {
   }
 
   async close() {
+    this.faults.releaseHanging();
     await this.webhooks.idle();
     this.store.flush();
     await new Promise<void>((resolve) =>
@@ -177,6 +187,9 @@ export class DevStore {
   private async handleNode(req: http.IncomingMessage, res: http.ServerResponse) {
     try {
       const url = new URL(req.url ?? "/", this.origin);
+      // Aborts when the client goes away, so a held response (a "timeout" fault) can end early.
+      const connection = new AbortController();
+      res.on("close", () => connection.abort());
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
@@ -184,8 +197,13 @@ export class DevStore {
         method: req.method,
         headers: req.headers as Record<string, string>,
         body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
+        signal: connection.signal,
       });
       const response = (await this.handle(request, url)) ?? json({ errors: "Not Found" }, 404);
+      if (isDroppedResponse(response)) {
+        res.destroy();
+        return;
+      }
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));
     } catch (error) {
@@ -206,7 +224,13 @@ export class DevStore {
       return this.adminGraphql(request, shopDomain, graphqlPath[1]!);
     }
     const cdnPath = /^\/cdn\/shop\/files\/\d+\/(\d+)\/[^/]+$/.exec(url.pathname);
-    if (cdnPath && request.method === "GET") return this.cdn(Number(cdnPath[1]), url);
+    if (cdnPath && request.method === "GET") {
+      return this.faults.refuse("cdn") ?? this.cdn(Number(cdnPath[1]), url);
+    }
+    if (url.pathname.startsWith(`${STAGED_UPLOADS_PATH}/`) && request.method !== "OPTIONS") {
+      const refused = this.faults.refuse("stagedUpload");
+      if (refused) return refused;
+    }
 
     for (const route of this.routes) {
       const response = await route(request, url, this);
@@ -255,7 +279,14 @@ export class DevStore {
       return json({ errors: { query: "Required parameter missing or invalid" } }, 400);
     }
     const context = this.context(shop, token.clientId, token.scopes.split(","));
-    return json(await handler(body as Record<string, unknown>, context));
+    return this.faults.adminGraphql({
+      version,
+      body: body as Record<string, unknown>,
+      signal: request.signal,
+      // The bucket admin-graphql.ts charges, read without taking anything.
+      throttleStatus: () => this.buckets.refund(`${shop.domain}:${token.clientId}`, shop.plan, 0),
+      run: async () => json(await handler(body as Record<string, unknown>, context)),
+    });
   }
 
   private async cdn(fileId: number, url: URL) {
@@ -313,6 +344,16 @@ export class DevStore {
   /** How long bulk operations take to start and between pages (tests hold them or hurry them). */
   setBulkOperationPace(pace: Partial<BulkPace>) {
     Object.assign(this.runtime.bulkPace, pace);
+  }
+
+  /** Switches failures on (faults.ts); the counts start again from zero. */
+  injectFaults(settings: FaultSettings): FaultReport {
+    return this.faults.configure(settings);
+  }
+
+  /** Switches failures off; what was injected stays countable. */
+  clearFaults(): FaultReport {
+    return this.faults.clear();
   }
 
   /** What bulk queries run against: Shopify's schema and every module's query resolvers. */
