@@ -5,7 +5,12 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 
+import { startWorkersInWebProcess } from "./jobs/runtime.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
+
+// The embedded default runs bulk jobs in this process; at scale JOB_WORKERS=separate leaves them
+// to `npm run worker` processes.
+startWorkersInWebProcess();
 
 const ABORT_DELAY_MS = 5_000;
 

@@ -84,6 +84,27 @@ const schema = z.object({
     .min(1, "must be at least 1")
     .max(64, "must be at most 64")
     .default(4),
+  QUEUE_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9-]+$/, "may hold only lowercase letters, digits and dashes")
+    .default("photo-studio"),
+  QUEUE_LEASE_MS: z.coerce
+    .number({ invalid_type_error: "must be a number of milliseconds" })
+    .int("must be a whole number")
+    .min(100, "must be at least 100")
+    .default(60_000),
+  QUEUE_BACKOFF_MS: z.coerce
+    .number({ invalid_type_error: "must be a number of milliseconds" })
+    .int("must be a whole number")
+    .min(0, "must not be negative")
+    .default(5_000),
+  QUEUE_MAX_ATTEMPTS: z.coerce
+    .number({ invalid_type_error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(50, "must be at most 50")
+    .default(5),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 });
 
@@ -105,6 +126,8 @@ export interface AppEnv {
   jobWorkers: "in-process" | "separate";
   /** Tasks a worker process runs at once. */
   workerConcurrency: number;
+  /** The queue's name space in Redis, and its retry and lease tuning (app/jobs/README.md). */
+  queue: { prefix: string; leaseMs: number; backoffMs: number; maxAttempts: number };
   nodeEnv: "development" | "production" | "test";
 }
 
@@ -156,6 +179,12 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
     storageDir: value.STORAGE_DIR,
     jobWorkers: value.JOB_WORKERS,
     workerConcurrency: value.WORKER_CONCURRENCY,
+    queue: {
+      prefix: value.QUEUE_PREFIX,
+      leaseMs: value.QUEUE_LEASE_MS,
+      backoffMs: value.QUEUE_BACKOFF_MS,
+      maxAttempts: value.QUEUE_MAX_ATTEMPTS,
+    },
     nodeEnv: value.NODE_ENV,
   };
 }

@@ -46,31 +46,36 @@ export function isItemState(value: string): value is ItemState {
 
 export class IllegalTransitionError extends Error {
   override name = "IllegalTransitionError";
-  constructor(
-    readonly from: string,
-    readonly to: string,
-  ) {
+  readonly from: string;
+  readonly to: string;
+  constructor(from: string, to: string) {
     super(`A job item cannot go from ${from} to ${to}`);
+    this.from = from;
+    this.to = to;
   }
 }
 
 /** Someone else moved the item first; the caller's view of it is stale. */
 export class ConcurrentTransitionError extends Error {
   override name = "ConcurrentTransitionError";
-  constructor(
-    readonly itemId: string,
-    readonly expected: string,
-    readonly actual: string,
-  ) {
+  readonly itemId: string;
+  readonly expected: string;
+  readonly actual: string;
+  constructor(itemId: string, expected: string, actual: string) {
     super(`Job item ${itemId} is ${actual}, no longer ${expected}`);
+    this.itemId = itemId;
+    this.expected = expected;
+    this.actual = actual;
   }
 }
 
 /** Missing, or another shop's: the two answer alike so ids from other shops reveal nothing. */
 export class JobItemNotFoundError extends Error {
   override name = "JobItemNotFoundError";
-  constructor(readonly itemId: string) {
+  readonly itemId: string;
+  constructor(itemId: string) {
     super(`No job item ${itemId}`);
+    this.itemId = itemId;
   }
 }
 
@@ -147,7 +152,7 @@ export interface ItemRef {
 function sideEffects(to: ItemState, reason: string | undefined, now: Date) {
   switch (to) {
     case "processing":
-      return { attempts: { increment: 1 }, startedAt: now, lastError: null };
+      return { attempts: { increment: 1 }, startedAt: now, lastError: null, errorCode: null };
     case "failed":
       return { lastError: reason ?? null, finishedAt: now };
     case "ready_for_review":
@@ -172,6 +177,7 @@ export async function transition(
   item: ItemRef,
   to: ItemState,
   reason?: string,
+  extra: { errorCode?: string } = {},
 ) {
   const from = item.status;
   if (!isItemState(from) || !canTransition(from, to)) throw new IllegalTransitionError(from, to);
@@ -180,7 +186,11 @@ export async function transition(
     await tx.job.updateMany({ where: { id: item.jobId, shop }, data: { updatedAt: now } });
     const moved = await tx.jobItem.updateMany({
       where: { id: item.id, shop, jobId: item.jobId, status: from },
-      data: { status: to, ...sideEffects(to, reason, now) },
+      data: {
+        status: to,
+        ...sideEffects(to, reason, now),
+        ...(extra.errorCode === undefined ? {} : { errorCode: extra.errorCode }),
+      },
     });
     if (moved.count === 0) {
       const current = await tx.jobItem.findFirst({

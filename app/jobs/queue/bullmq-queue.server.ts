@@ -47,7 +47,10 @@ export class BullmqQueue implements JobQueue {
   private readonly workers: Worker[] = [];
   private readonly running = new Set<Promise<unknown>>();
 
-  constructor(private readonly options: BullmqQueueOptions) {
+  private readonly options: BullmqQueueOptions;
+
+  constructor(options: BullmqQueueOptions) {
+    this.options = options;
     const { redisUrl: _url, prefix, retentionMs, ...tuning } = options;
     this.tuning = { ...DEFAULT_TUNING, ...tuning };
     this.prefix = prefix ?? "photo-studio";

@@ -2,7 +2,7 @@ import type { PrismaClient } from "@prisma/client";
 
 import { BullmqQueue } from "./bullmq-queue.server";
 import { DatabaseQueue } from "./database-queue.server";
-import type { JobQueue } from "./types";
+import type { JobQueue, QueueTuning } from "./types";
 
 /**
  * BullMQ when REDIS_URL is set (several worker processes, at scale), otherwise the queue in the
@@ -10,8 +10,11 @@ import type { JobQueue } from "./types";
  */
 export function createJobQueue(
   db: PrismaClient,
-  redisUrl: string | undefined = process.env.REDIS_URL,
+  redisUrl: string | undefined,
+  options: Partial<QueueTuning> & { prefix?: string } = {},
 ): JobQueue {
   const url = redisUrl?.trim();
-  return url ? new BullmqQueue({ redisUrl: url }) : new DatabaseQueue(db);
+  if (url) return new BullmqQueue({ ...options, redisUrl: url });
+  const { prefix: _redisOnly, ...tuning } = options;
+  return new DatabaseQueue(db, tuning);
 }

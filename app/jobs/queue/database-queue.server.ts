@@ -55,10 +55,10 @@ export class DatabaseQueue implements JobQueue {
   private closed = false;
   private lastPrune = 0;
 
-  constructor(
-    private readonly db: PrismaClient,
-    options: DatabaseQueueOptions = {},
-  ) {
+  private readonly db: PrismaClient;
+
+  constructor(db: PrismaClient, options: DatabaseQueueOptions = {}) {
+    this.db = db;
     const { pollMs, retentionMs, ...tuning } = options;
     this.tuning = { ...DEFAULT_TUNING, ...tuning };
     this.pollMs = pollMs ?? 1_000;

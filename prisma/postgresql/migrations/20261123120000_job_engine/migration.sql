@@ -1,7 +1,11 @@
 -- AlterTable
 ALTER TABLE "Job" ADD COLUMN     "autoApprove" BOOLEAN NOT NULL DEFAULT false,
 ADD COLUMN     "canceledAt" TIMESTAMP(3),
-ADD COLUMN     "mode" TEXT NOT NULL DEFAULT 'replace';
+ADD COLUMN     "intake" TEXT NOT NULL DEFAULT 'pending',
+ADD COLUMN     "intakeError" TEXT,
+ADD COLUMN     "mode" TEXT NOT NULL DEFAULT 'replace',
+ADD COLUMN     "selection" TEXT NOT NULL DEFAULT '{}',
+ADD COLUMN     "skipped" TEXT NOT NULL DEFAULT '[]';
 
 -- AlterTable
 ALTER TABLE "JobItem" ADD COLUMN     "alt" TEXT,

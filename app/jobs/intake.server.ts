@@ -1,0 +1,77 @@
+/**
+ * The intake step: the job's selection becomes one item per product image, and every item is
+ * queued for generation. Safe to run again after a crash at any point: items are unique per
+ * (job, media) and generation tasks per item.
+ */
+import { listSelectedImages, type ProductSelection } from "../shopify/catalog.server.ts";
+
+import type { ItemTask, JobDeps, JobTask } from "./deps.server.ts";
+import { QUEUES } from "./deps.server.ts";
+import { refreshJobSummary } from "./states.ts";
+
+const CHUNK = 200;
+
+export async function runIntake(deps: JobDeps, { shop, jobId }: JobTask) {
+  const job = await deps.db.job.findFirst({ where: { id: jobId, shop } });
+  if (!job || job.canceledAt || job.intake === "failed") return;
+  if (job.intake === "pending") {
+    const admin = await deps.adminFor(shop);
+    const selection = JSON.parse(job.selection) as ProductSelection;
+    const { images, skipped } = await listSelectedImages(admin, selection);
+    const known = new Set(
+      (await deps.db.jobItem.findMany({ where: { shop, jobId }, select: { mediaId: true } })).map(
+        (item) => item.mediaId,
+      ),
+    );
+    const fresh = images.filter((image) => !known.has(image.mediaId));
+    for (let start = 0; start < fresh.length; start += CHUNK) {
+      await deps.db.jobItem.createMany({
+        data: fresh.slice(start, start + CHUNK).map((image) => ({
+          shop,
+          jobId,
+          productId: image.productId,
+          mediaId: image.mediaId,
+          sourceUrl: image.url,
+          alt: image.alt,
+          position: image.position,
+        })),
+      });
+    }
+    await deps.db.$transaction(async (tx) => {
+      await tx.job.updateMany({
+        where: { id: jobId, shop },
+        data: { intake: "done", skipped: JSON.stringify(skipped) },
+      });
+      await refreshJobSummary(tx, shop, jobId);
+    });
+  }
+  await queueGeneration(deps, shop, jobId);
+}
+
+/** Queues every still-queued item; keys make a repeat (after a crash) add nothing. */
+async function queueGeneration(deps: JobDeps, shop: string, jobId: string) {
+  const items = await deps.db.jobItem.findMany({
+    where: { shop, jobId, status: "queued" },
+    select: { id: true },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+  });
+  for (const item of items) {
+    await deps.queue.enqueue<ItemTask>(
+      QUEUES.generate,
+      { shop, itemId: item.id },
+      { key: generateKey(item.id, 0) },
+    );
+  }
+}
+
+/** A new round (a retry the merchant asked for) needs a new key; the first round is 0. */
+export function generateKey(itemId: string, round: number) {
+  return `generate:${itemId}:${round}`;
+}
+
+export async function failIntake(deps: JobDeps, { shop, jobId }: JobTask, message: string) {
+  await deps.db.job.updateMany({
+    where: { id: jobId, shop, intake: "pending" },
+    data: { intake: "failed", intakeError: message, status: "failed" },
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * A merchant asks for a job: the request is checked and recorded at once, and the slow part
+ * (listing the selected products' images, a bulk operation for a whole catalog) runs as the
+ * job's intake task, so the page answers immediately and a crash mid-intake loses nothing.
+ */
+import { z } from "zod";
+
+import type { JobDeps, JobTask } from "./deps.server.ts";
+import { QUEUES } from "./deps.server.ts";
+import { recipeSchema, WRITE_MODES } from "./recipe.ts";
+
+const PRODUCT_GID = /^gid:\/\/shopify\/Product\/\d+$/;
+
+export const jobRequestSchema = z.object({
+  selection: z.union([
+    z.object({
+      productIds: z
+        .array(z.string().regex(PRODUCT_GID, "must be Shopify product ids"))
+        .min(1, "Select at least one product.")
+        .max(10_000),
+    }),
+    // Shopify's product search syntax; "" is the whole catalog.
+    z.object({ query: z.string().max(1_000) }),
+  ]),
+  recipe: recipeSchema,
+  mode: z.enum(WRITE_MODES).default("replace"),
+  autoApprove: z.boolean().default(false),
+});
+
+export type JobRequest = z.input<typeof jobRequestSchema>;
+
+export async function startJob(
+  deps: Pick<JobDeps, "db" | "queue">,
+  shop: string,
+  input: JobRequest,
+) {
+  const request = jobRequestSchema.parse(input);
+  const job = await deps.db.job.create({
+    data: {
+      shop,
+      recipe: JSON.stringify(request.recipe),
+      selection: JSON.stringify(request.selection),
+      mode: request.mode,
+      autoApprove: request.autoApprove,
+    },
+  });
+  await deps.queue.enqueue<JobTask>(
+    QUEUES.intake,
+    { shop, jobId: job.id },
+    { key: `intake:${job.id}` },
+  );
+  return job;
+}

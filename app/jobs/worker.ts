@@ -1,0 +1,22 @@
+/**
+ * `npm run worker`: a process that only runs job steps, for deployments with JOB_WORKERS=separate
+ * (several web processes, workers scaled on their own). SIGTERM lets running steps finish within
+ * the queue's grace period; anything cut short is resumed by another worker.
+ */
+import { startWorkers } from "./runtime.server.ts";
+
+const deps = startWorkers();
+console.log(`photo-studio worker ${deps.workerId} started`);
+
+let stopping = false;
+async function stop(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`photo-studio worker ${deps.workerId}: ${signal}, finishing running steps`);
+  await deps.queue.close();
+  await deps.db.$disconnect();
+  process.exit(0);
+}
+
+process.on("SIGTERM", () => void stop("SIGTERM"));
+process.on("SIGINT", () => void stop("SIGINT"));

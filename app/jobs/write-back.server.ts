@@ -1,0 +1,199 @@
+/**
+ * The write step (an approved variant onto its product) and its undo (the original back). Both
+ * run under the product's lock and keep their journal in the WriteBack row, saved after every
+ * change made in Shopify, so a worker killed at any point resumes where it stopped and never
+ * uploads the same result twice.
+ */
+import type { JobItem, WriteBack } from "@prisma/client";
+
+import {
+  restoreOriginal,
+  writeBackImage,
+  type RestoreProgress,
+  type WriteBackProgress,
+} from "../shopify/media-write-back.server.ts";
+
+import type { ItemTask, JobDeps, WriteBackTask } from "./deps.server.ts";
+import { classifyFailure, RetryableStepError } from "./failures.ts";
+import { extensionFor, handleStepError } from "./generate.server.ts";
+import { withProductLock } from "./product-lock.server.ts";
+import { ConcurrentTransitionError, transition } from "./states.ts";
+
+interface StoredProgress {
+  write?: WriteBackProgress | null;
+  restore?: RestoreProgress | null;
+}
+
+function readProgress(row: WriteBack): StoredProgress {
+  return JSON.parse(row.progress) as StoredProgress;
+}
+
+function journal<K extends keyof StoredProgress>(deps: JobDeps, row: WriteBack, part: K) {
+  const stored = readProgress(row);
+  return {
+    progress: (stored[part] ?? null) as NonNullable<StoredProgress[K]> | null,
+    async save(progress: NonNullable<StoredProgress[K]>) {
+      stored[part] = progress;
+      await deps.db.writeBack.updateMany({
+        where: { id: row.id, shop: row.shop },
+        data: { progress: JSON.stringify(stored) },
+      });
+    },
+  };
+}
+
+function originalLoader(deps: JobDeps, item: JobItem) {
+  return async () => {
+    if (!item.originalKey) throw new Error(`Item ${item.id} has no stored original`);
+    const bytes = await deps.storage.get(item.originalKey);
+    const extension = item.originalKey.slice(item.originalKey.lastIndexOf(".") + 1);
+    return { bytes, mimeType: mimeTypeFor(extension), extension };
+  };
+}
+
+const MIME_TYPES: Record<string, string> = {
+  jpg: "image/jpeg",
+  png: "image/png",
+  webp: "image/webp",
+  avif: "image/avif",
+  gif: "image/gif",
+  tif: "image/tiff",
+};
+
+function mimeTypeFor(extension: string) {
+  return MIME_TYPES[extension] ?? "application/octet-stream";
+}
+
+export async function runWrite(deps: JobDeps, { shop, itemId }: ItemTask) {
+  let item = await deps.db.jobItem.findFirst({ where: { id: itemId, shop } });
+  if (!item) return;
+  if (item.status === "approved") {
+    try {
+      await transition(deps.db, shop, item, "writing");
+    } catch (error) {
+      if (error instanceof ConcurrentTransitionError) return; // unapproved or canceled meanwhile
+      throw error;
+    }
+    item = { ...item, status: "writing" };
+  }
+  if (item.status !== "writing") return;
+  const variant = await deps.db.variant.findFirst({
+    where: { shop, jobItemId: item.id, review: "approved" },
+    orderBy: { createdAt: "desc" },
+  });
+  if (!variant) {
+    await handleStepError(deps, item, missing("The approved result is no longer available."));
+    return;
+  }
+  const job = await deps.db.job.findFirstOrThrow({ where: { id: item.jobId, shop } });
+  const current = item;
+  try {
+    await withProductLock(deps.db, shop, item.productId, deps.workerId, async () => {
+      const row =
+        (await deps.db.writeBack.findFirst({
+          where: { shop, jobItemId: current.id, variantId: variant.id, state: "pending" },
+        })) ??
+        (await deps.db.writeBack.create({
+          data: {
+            shop,
+            jobItemId: current.id,
+            variantId: variant.id,
+            productId: current.productId,
+            originalMediaId: current.mediaId,
+            mode: job.mode,
+          },
+        }));
+      const admin = await deps.adminFor(shop);
+      const extension = extensionFor(variant.format);
+      const result = await writeBackImage(
+        admin,
+        {
+          writeBackId: row.id,
+          productId: current.productId,
+          originalMediaId: current.mediaId,
+          mode: job.mode === "add" ? "add" : "replace",
+          image: {
+            bytes: await deps.storage.get(variant.storageKey),
+            mimeType: mimeTypeFor(extension),
+            extension,
+          },
+          alt: variant.altText ?? current.alt,
+          original: originalLoader(deps, current),
+        },
+        journal(deps, row, "write"),
+      );
+      await deps.db.writeBack.updateMany({
+        where: { id: row.id, shop },
+        data: {
+          state: "written",
+          method: result.method,
+          newMediaId: result.newMediaId,
+          writtenAt: new Date(),
+        },
+      });
+      await transition(deps.db, shop, current, "written");
+    });
+  } catch (error) {
+    const failure = classifyFailure(error);
+    const restoredMediaId = (error as { details?: { restoredMediaId?: string } }).details
+      ?.restoredMediaId;
+    if (restoredMediaId) {
+      // Shopify failed the new image after it replaced the original's bytes; the write put the
+      // original back as a new media, which is the one to point at from now on.
+      await deps.db.jobItem.updateMany({
+        where: { id: current.id, shop },
+        data: { mediaId: restoredMediaId },
+      });
+    }
+    if (!failure.retryable) {
+      await deps.db.writeBack.updateMany({
+        where: { shop, jobItemId: current.id, variantId: variant.id, state: "pending" },
+        data: { state: "failed", lastError: failure.message },
+      });
+    }
+    await handleStepError(deps, current, error);
+  }
+}
+
+function missing(message: string) {
+  return Object.assign(new Error(message), {
+    name: "StorageNotFoundError",
+    code: "result_missing",
+    retryable: false,
+  });
+}
+
+export async function runRestore(deps: JobDeps, { shop, writeBackId }: WriteBackTask) {
+  const row = await deps.db.writeBack.findFirst({ where: { id: writeBackId, shop } });
+  if (!row || row.state !== "written") return;
+  const item = await deps.db.jobItem.findFirstOrThrow({ where: { id: row.jobItemId, shop } });
+  try {
+    await withProductLock(deps.db, shop, row.productId, deps.workerId, async () => {
+      const admin = await deps.adminFor(shop);
+      await restoreOriginal(
+        admin,
+        {
+          writeBackId: row.id,
+          productId: row.productId,
+          originalMediaId: row.originalMediaId,
+          method: row.method as "file-update" | "add-and-relink" | "add",
+          progress: readProgress(row).write ?? null,
+          original: originalLoader(deps, item),
+        },
+        journal(deps, row, "restore"),
+      );
+      await deps.db.writeBack.updateMany({
+        where: { id: row.id, shop },
+        data: { state: "restored", restoredAt: new Date() },
+      });
+      if (item.status === "written") await transition(deps.db, shop, item, "restored");
+    });
+  } catch (error) {
+    const failure = classifyFailure(error);
+    if (failure.retryable) throw new RetryableStepError(failure, { cause: error });
+    await deps.db.writeBack.updateMany({
+      where: { id: row.id, shop },
+      data: { lastError: failure.message },
+    });
+  }
+}
