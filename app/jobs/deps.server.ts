@@ -6,6 +6,7 @@ import type { PrismaClient } from "@prisma/client";
 
 import type { AiProvider } from "../ai/provider.ts";
 import type { AdminClient } from "../shopify/admin-types.ts";
+import type { WriteBackOptions } from "../shopify/media-write-back.server.ts";
 import type { ObjectStorage } from "../storage/object-storage.server.ts";
 
 import type { JobQueue } from "./queue/types.ts";
@@ -19,6 +20,8 @@ export interface JobDeps {
   adminFor(shop: string): Promise<AdminClient>;
   /** Names this process in locks, for support. */
   workerId: string;
+  /** How write-backs wait on Shopify (media processing polls); the defaults suit production. */
+  writeBack?: Pick<WriteBackOptions, "pollMs" | "processingTimeoutMs" | "reorderTimeoutMs">;
 }
 
 /** The queues job steps run on; one name per kind of step so each has its own concurrency. */

@@ -121,6 +121,7 @@ export async function runWrite(deps: JobDeps, { shop, itemId }: ItemTask) {
           original: originalLoader(deps, current),
         },
         journal(deps, row, "write"),
+        deps.writeBack,
       );
       await deps.db.writeBack.updateMany({
         where: { id: row.id, shop },
@@ -181,6 +182,7 @@ export async function runRestore(deps: JobDeps, { shop, writeBackId }: WriteBack
           original: originalLoader(deps, item),
         },
         journal(deps, row, "restore"),
+        deps.writeBack,
       );
       await deps.db.writeBack.updateMany({
         where: { id: row.id, shop },

@@ -15,7 +15,7 @@ import { BullmqQueue } from "~/jobs/queue/bullmq-queue.server";
 import { DatabaseQueue } from "~/jobs/queue/database-queue.server";
 import type { JobQueue, QueueTuning } from "~/jobs/queue/types";
 import { startJobWorkers } from "~/jobs/workers.server";
-import { adminClientFor } from "~/shopify/admin-client.server";
+import { adminClientFor, type AdminClientOptions } from "~/shopify/admin-client.server";
 import { createLocalDiskStorage } from "~/storage/local-disk.server";
 
 import {
@@ -47,6 +47,8 @@ export interface JobHarnessOptions extends JobCatalogOptions {
   concurrency?: { generate: number; write: number };
   tuning?: Partial<QueueTuning>;
   replicate?: ReplicateEmulatorOptions;
+  /** The Admin client's timeouts and retries (the fault tests shorten them). */
+  admin?: AdminClientOptions;
 }
 
 export const FAST_TUNING: QueueTuning = {
@@ -100,8 +102,10 @@ export async function startJobHarness(options: JobHarnessOptions) {
     queue: openQueue(),
     storage: createLocalDiskStorage(storageDir),
     provider,
-    adminFor: adminClientFor,
+    adminFor: (shop) => adminClientFor(shop, options.admin),
     workerId: `test:${process.pid}`,
+    // The dev store processes media in 50 ms; Shopify takes seconds, hence production's 1 s.
+    writeBack: { pollMs: 100 },
   };
   if (options.workers !== false) {
     startJobWorkers(deps, options.concurrency ?? { generate: 4, write: 4 });
