@@ -3,6 +3,8 @@
  * (several web processes, workers scaled on their own). SIGTERM lets running steps finish within
  * the queue's grace period; anything cut short is resumed by another worker.
  */
+import { adminClientStats } from "../shopify/admin-client.server.ts";
+
 import { startWorkers } from "./runtime.server.ts";
 
 const deps = startWorkers();
@@ -15,6 +17,10 @@ async function stop(signal: string) {
   console.log(`photo-studio worker ${deps.workerId}: ${signal}, finishing running steps`);
   await deps.queue.close();
   await deps.db.$disconnect();
+  // For operators (and bench:jobs): what this process asked of Shopify, and what it cost.
+  console.log(
+    `photo-studio worker ${deps.workerId} admin-api ${JSON.stringify(adminClientStats())}`,
+  );
   process.exit(0);
 }
 

@@ -26,7 +26,11 @@ import {
 import { migratedDatabase } from "../../support/databases";
 import { openAppAsMerchant, startTestDevStore } from "../../support/dev-store";
 
-import { productLook, seedJobCatalog, type JobCatalogOptions } from "./job-catalog";
+import {
+  productLook,
+  seedJobCatalog,
+  type JobCatalogOptions,
+} from "../../../emulators/shopify/src/seed-scaled";
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 

@@ -4,8 +4,8 @@ import path from "node:path";
 
 import sharp from "sharp";
 
-import { CATALOG_DIR, readCatalog } from "../../../emulators/shopify/src/seed";
-import type { ShopRecord, StateStore } from "../../../emulators/shopify/src/state";
+import { CATALOG_DIR, readCatalog } from "./seed.ts";
+import type { ShopRecord, StateStore } from "./state.ts";
 
 type Shop = ShopRecord;
 
@@ -19,7 +19,7 @@ export interface JobCatalogOptions {
 }
 
 /**
- * A catalog shaped like a real store's, for job tests: products with several photos (the catalog's
+ * A catalog of any size shaped like a real store's, for the job tests and `npm run bench:jobs`: products with several photos (the catalog's
  * real ones, cycled) and two variants each linked to a different photo, so write-back and restore
  * must carry order, alt text and variant links.
  */

@@ -1,0 +1,193 @@
+/**
+ * `npm run bench:jobs`: a 1,000-image job (remove background + Amazon preset, written back in
+ * place) from start to the last write, against the dev store with Shopify's standard-plan bucket
+ * (100 points/s, 2,000 points) and the fake Replicate taking 2 s per prediction under Replicate's
+ * creation limit (600 a minute). The workers run as one `npm run worker` process, as at scale.
+ *
+ * The lower bound is what those limits allow: predictions cannot be created faster than 10 a
+ * second (N / 10 s + one latency), and Shopify cannot be asked for more points than the bucket
+ * holds plus what it restores (points spent − 2,000) / 100 s. The ratio compares the wall time
+ * with the larger of the two. BENCH lines are the figures.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const IMAGES = Number(process.env.BENCH_IMAGES ?? 1000);
+const IMAGES_PER_PRODUCT = 2;
+const LATENCY_MS = 2_000;
+const CREATE_PER_SECOND = 600 / 60;
+const WORKER_CONCURRENCY = Number(process.env.BENCH_WORKER_CONCURRENCY ?? 24);
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "photo-studio-bench-jobs-"));
+const API_KEY = "bench-client-id";
+const API_SECRET = randomBytes(24).toString("hex");
+const APP_URL = "http://localhost:3999";
+const env = {
+  SHOPIFY_API_KEY: API_KEY,
+  SHOPIFY_API_SECRET: API_SECRET,
+  SHOPIFY_APP_URL: APP_URL,
+  DATABASE_URL: `file:${path.join(work, "bench.sqlite")}`,
+  STORAGE_DIR: path.join(work, "storage"),
+  // The dev store serves its CDN over plain http on this machine, which production refuses.
+  NODE_ENV: "development",
+};
+Object.assign(process.env, env);
+
+function bench(name: string, value: number, unit: string, details = "") {
+  const shown = Number.isInteger(value) ? value : value.toFixed(2);
+  console.log(`BENCH ${name} ${shown} ${unit}${details ? `  ${details}` : ""}`);
+}
+
+// Imported after the environment is set: the app reads its configuration once.
+const { routeShopifyTrafficTo } = await import("../emulators/shopify/route-to-dev-store.ts");
+routeShopifyTrafficTo(null);
+const { startDevStore } = await import("../emulators/shopify/src/server.ts");
+const { appFromToml } = await import("../emulators/shopify/src/apps.ts");
+const { mintSessionToken } = await import("../emulators/shopify/src/auth.ts");
+const { seedJobCatalog } = await import("../emulators/shopify/src/seed-scaled.ts");
+const { startReplicateEmulator, EMULATOR_TOKEN } =
+  await import("../emulators/replicate/src/server.ts");
+const { resolveDatabaseTarget } = await import("../app/db/database-url.ts");
+const { applyMigrations } = await import("../app/db/migrate.server.ts");
+
+await applyMigrations(resolveDatabaseTarget(env.DATABASE_URL));
+const app = appFromToml("shopify.app.toml", {
+  clientId: API_KEY,
+  clientSecret: API_SECRET,
+  appUrl: APP_URL,
+});
+const devStore = await startDevStore({ apps: [app], dataDir: null, webhookRetryDelaysMs: [] });
+routeShopifyTrafficTo(devStore.url);
+const shop = "bench-store.myshopify.com";
+const shopRecord = devStore.createShop({ domain: shop, name: "Bench store", plan: "Basic" });
+await seedJobCatalog(devStore.store, shopRecord, {
+  products: IMAGES / IMAGES_PER_PRODUCT,
+  imagesPerProduct: IMAGES_PER_PRODUCT,
+  maxSide: 1200,
+});
+const replicate = await startReplicateEmulator({ latencyMs: LATENCY_MS, rateLimits: true });
+
+// The merchant opens the app once: token exchange stores the offline session the worker uses.
+const { authenticate } = await import("../app/shopify.server.ts");
+const install = new URL("/app", APP_URL);
+install.search = new URLSearchParams({
+  embedded: "1",
+  shop,
+  host: Buffer.from(`${shop}/admin`).toString("base64url"),
+  id_token: mintSessionToken(app, shop),
+}).toString();
+await authenticate.admin(new Request(install, { headers: { "Sec-Fetch-Dest": "iframe" } }));
+
+const { default: db } = await import("../app/db.server.ts");
+const { DatabaseQueue } = await import("../app/jobs/queue/database-queue.server.ts");
+const { startJob } = await import("../app/jobs/start-job.server.ts");
+
+const worker = spawn(
+  process.execPath,
+  [
+    "--import",
+    "./scripts/runtime/register.ts",
+    "--import",
+    "./emulators/shopify/preload.ts",
+    "app/jobs/worker.ts",
+  ],
+  {
+    env: {
+      ...process.env,
+      ...env,
+      SHOPIFY_DEV_STORE_URL: devStore.url,
+      AI_PROVIDER: "replicate",
+      REPLICATE_API_TOKEN: EMULATOR_TOKEN,
+      REPLICATE_BASE_URL: replicate.baseUrl,
+      REPLICATE_MAX_CONCURRENT_PREDICTIONS: String(WORKER_CONCURRENCY * 2),
+      JOB_WORKERS: "separate",
+      WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  },
+);
+let workerOutput = "";
+worker.stdout.on("data", (chunk: Buffer) => (workerOutput += chunk.toString()));
+const workerExited = new Promise((resolve) => worker.on("exit", resolve));
+
+const queue = new DatabaseQueue(db);
+const started = performance.now();
+const job = await startJob({ db, queue }, shop, {
+  selection: { query: "" },
+  recipe: { preset: "amazon" },
+  autoApprove: true,
+});
+let peakRssKb = 0;
+for (;;) {
+  const status = fs.readFileSync(`/proc/${worker.pid}/status`, "utf8");
+  peakRssKb = Math.max(peakRssKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+  const groups = await db.jobItem.groupBy({
+    by: ["status"],
+    where: { jobId: job.id },
+    _count: { _all: true },
+  });
+  const count = (status: string) => groups.find((g) => g.status === status)?._count._all ?? 0;
+  const settled = count("written") + count("failed");
+  if (settled === IMAGES) break;
+  if (process.env.BENCH_VERBOSE)
+    console.log(JSON.stringify(groups.map((g) => [g.status, g._count._all])));
+  await new Promise((resolve) => setTimeout(resolve, 250));
+}
+const wallSeconds = (performance.now() - started) / 1000;
+
+worker.kill("SIGTERM");
+await workerExited;
+const stats = JSON.parse(/admin-api (\{.*\})/.exec(workerOutput)?.[1] ?? "{}") as {
+  requests?: number;
+  throttled?: number;
+  costSpent?: number;
+};
+const failures = await db.jobItem.groupBy({
+  by: ["errorCode", "lastError"],
+  where: { jobId: job.id, status: "failed" },
+  _count: { _all: true },
+});
+for (const failure of failures) {
+  console.log(`# failed ×${failure._count._all}: ${failure.errorCode} ${failure.lastError}`);
+}
+const failed = failures.reduce((sum, failure) => sum + failure._count._all, 0);
+const written = await db.writeBack.count({ where: { state: "written" } });
+const state = devStore.store.shop(shop)!;
+const duplicateMedia = state.products.reduce(
+  (sum, product) => sum + Math.max(0, product.mediaIds.length - IMAGES_PER_PRODUCT),
+  0,
+);
+const providerBound = IMAGES / CREATE_PER_SECOND + LATENCY_MS / 1000;
+const points = stats.costSpent ?? 0;
+const shopifyBound = Math.max(0, points - 2_000) / 100;
+const bound = Math.max(providerBound, shopifyBound);
+
+console.log(`# bench:jobs (Node ${process.version}, ${os.cpus().length} CPUs)`);
+bench("jobs_1000_wall_s", wallSeconds, "s", `(${IMAGES} images, ${written} written)`);
+bench(
+  "jobs_lower_bound_s",
+  bound,
+  "s",
+  `(provider ${providerBound.toFixed(1)} s, Shopify ${shopifyBound.toFixed(1)} s)`,
+);
+bench("jobs_1000_ratio_to_bound", wallSeconds / bound, "x");
+bench(
+  "jobs_shopify_points_per_image",
+  points / IMAGES,
+  "points",
+  `(${stats.requests ?? 0} requests)`,
+);
+bench("jobs_throttled_errors", stats.throttled ?? -1, "count");
+bench("jobs_failed_items", failed, "count");
+bench("jobs_duplicate_media", duplicateMedia, "count");
+bench("jobs_predictions_per_image", replicate.predictionCount() / IMAGES, "x");
+bench("jobs_peak_rss_mb", peakRssKb / 1024, "MB", "(worker process)");
+
+await queue.close();
+await db.$disconnect();
+await replicate.close();
+await devStore.close();
+fs.rmSync(work, { recursive: true, force: true });
