@@ -32,7 +32,7 @@ const env = {
   DATABASE_URL: `file:${path.join(work, "bench.sqlite")}`,
   STORAGE_DIR: path.join(work, "storage"),
   // The dev store serves its CDN over plain http on this machine, which production refuses.
-  NODE_ENV: "development",
+  NODE_ENV: "development" as const,
 };
 Object.assign(process.env, env);
 
