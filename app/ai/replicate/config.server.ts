@@ -80,9 +80,14 @@ const envSchema = z
       "(GET /v1/webhooks/default/secret)",
   });
 
-/** Options from environment variables; throws naming every variable at fault. */
+/**
+ * Options from environment variables; throws naming every variable at fault. `defaults.webhookUrl`
+ * is where webhooks go when REPLICATE_WEBHOOK_SIGNING_SECRET is set without REPLICATE_WEBHOOK_URL
+ * (the app passes its own route).
+ */
 export function replicateOptionsFromEnv(
   env: Record<string, string | undefined> = process.env,
+  defaults: { webhookUrl?: string } = {},
 ): ReplicateProviderOptions {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -92,6 +97,7 @@ export function replicateOptionsFromEnv(
     throw new ReplicateConfigError(`Replicate is not configured: ${problems.join("; ")}`);
   }
   const values = parsed.data;
+  const webhookUrl = values.REPLICATE_WEBHOOK_URL ?? defaults.webhookUrl;
   const models: Partial<Record<AiOperation, string>> = {};
   for (const [operation, name] of Object.entries(OPERATION_ENV) as Array<[AiOperation, string]>) {
     const value = env[name]?.trim();
@@ -103,11 +109,8 @@ export function replicateOptionsFromEnv(
     models,
     maxConcurrentPredictions: values.REPLICATE_MAX_CONCURRENT_PREDICTIONS,
     webhook:
-      values.REPLICATE_WEBHOOK_URL && values.REPLICATE_WEBHOOK_SIGNING_SECRET
-        ? {
-            url: values.REPLICATE_WEBHOOK_URL,
-            signingSecret: values.REPLICATE_WEBHOOK_SIGNING_SECRET,
-          }
+      webhookUrl && values.REPLICATE_WEBHOOK_SIGNING_SECRET
+        ? { url: webhookUrl, signingSecret: values.REPLICATE_WEBHOOK_SIGNING_SECRET }
         : null,
   };
 }

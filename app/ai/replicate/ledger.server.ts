@@ -6,8 +6,8 @@
  *   again under the same key, Replicate's prediction list is searched for it.
  * - "created": the prediction's id; a repeat call follows that prediction instead.
  *
- * The in-memory ledger covers retries within one process. The job queue (issue #5) can pass one
- * backed by its database so the guarantee survives restarts and spans workers.
+ * The in-memory ledger covers retries within one process; DatabasePredictionLedger
+ * (database-ledger.server.ts) makes the guarantee survive restarts and span worker processes.
  */
 
 export type LedgerEntry =
@@ -21,7 +21,7 @@ export interface PredictionLedger {
 }
 
 /** Replicate deletes a prediction's data after an hour; entries need not outlive that by much. */
-const ENTRY_LIFETIME_MS = 2 * 60 * 60 * 1000;
+export const LEDGER_ENTRY_LIFETIME_MS = 2 * 60 * 60 * 1000;
 
 export class InMemoryPredictionLedger implements PredictionLedger {
   private readonly entries = new Map<string, { entry: LedgerEntry; at: number }>();
@@ -29,7 +29,7 @@ export class InMemoryPredictionLedger implements PredictionLedger {
   async get(key: string) {
     const found = this.entries.get(key);
     if (!found) return undefined;
-    if (Date.now() - found.at > ENTRY_LIFETIME_MS) {
+    if (Date.now() - found.at > LEDGER_ENTRY_LIFETIME_MS) {
       this.entries.delete(key);
       return undefined;
     }

@@ -91,7 +91,9 @@ export class PredictionRunner {
 
   async run(spec: PredictionSpec, call: CallOptions = {}): Promise<PredictionResult> {
     const { signal } = call;
-    const key = `${spec.operation}:${call.idempotencyKey ?? randomUUID()}`;
+    // The operation goes last: a key's beginning names its shop (predictionKey in
+    // database-ledger.server.ts), which the database ledger scopes its rows by.
+    const key = `${call.idempotencyKey ?? randomUUID()}#${spec.operation}`;
     const release = await this.slots.acquire(signal);
     const context: RunContext = {
       uploads: [],
@@ -189,7 +191,7 @@ export class PredictionRunner {
       } catch (error) {
         if (signal?.aborted) throw error;
         context.pendingCreation = null;
-        const failure = transportFailureOf(error);
+        const failure = transportFailureOf(error) ?? (answerCutShort(error) ? "no-answer" : null);
         if (failure !== "no-answer" && failure !== "server-error") {
           // Refused outright (invalid input, auth, rate limit outlasted): nothing was created.
           await this.ledger.delete(key);
@@ -402,7 +404,19 @@ export class PredictionRunner {
       });
       throw requestError(error, operation, "");
     }
-    return Buffer.from(await response.arrayBuffer());
+    try {
+      return Buffer.from(await response.arrayBuffer());
+    } catch (error) {
+      if (signal?.aborted || !answerCutShort(error)) throw error;
+      // Not a cancellation: the result is still there, and asking again (same key) fetches it.
+      throw new AiProviderError(
+        "unreachable",
+        `Photo Studio couldn't download the AI result for the ${OPERATION_LABELS[operation]}. ` +
+          "Try again in a moment.",
+        true,
+        { cause: error },
+      );
+    }
   }
 
   private async prepareImages(spec: PredictionSpec, context: RunContext, signal?: AbortSignal) {
@@ -486,6 +500,19 @@ export function outputUrls(output: unknown): string[] {
   if (Array.isArray(output)) return output.flatMap(outputUrls);
   if (output && typeof output === "object") return Object.values(output).flatMap(outputUrls);
   return [];
+}
+
+/**
+ * An answer that began but never fully arrived: the request's time ran out while its body was
+ * read (a process busy with other work reads slowly), or the connection broke mid-body. For a
+ * creation that means the prediction may exist, exactly as when no answer came at all.
+ */
+function answerCutShort(error: unknown) {
+  return (
+    (error instanceof DOMException &&
+      (error.name === "TimeoutError" || error.name === "AbortError")) ||
+    (error instanceof TypeError && error.message === "terminated")
+  );
 }
 
 function unconfirmed(operation: AiOperation, cause: unknown) {

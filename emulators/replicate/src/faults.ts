@@ -1,7 +1,9 @@
 /**
  * Fault injection: the failures a client of Replicate has to survive, switched on per test.
- * Counted faults ("times") are used up one request (or prediction) at a time.
+ * Counted faults ("times") are used up one request (or prediction) at a time; rate-based faults
+ * ("failureRate", "createFailureRate") hit a seeded share of them, for load tests.
  */
+import { createHash } from "node:crypto";
 
 export interface Faults {
   /** The next `times` prediction creations answer `status` (default 503) and create nothing. */
@@ -18,10 +20,22 @@ export interface Faults {
   modelError?: { model?: string; message: string; times?: number };
   /** Webhooks are never sent, as if every delivery were lost. */
   dropWebhooks?: boolean;
+  /** This share (0..1) of predictions fail with a (transient) model error. */
+  failureRate?: number;
+  /** This share (0..1) of creations answer 503 and create nothing. */
+  createFailureRate?: number;
+  /**
+   * Seed of the rate-based faults (default 1). Whether a prediction fails depends on the seed,
+   * its input and how many times that input was sent before, not on arrival order: the same
+   * run fails the same inputs, and a retry of a failed input gets a fresh draw.
+   */
+  seed?: number;
 }
 
 export class FaultInjector {
   private faults: Faults = {};
+  /** How often each input was drawn for, by kind: the "occurrence" in each draw. */
+  private readonly occurrences = new Map<string, number>();
 
   inject(faults: Faults) {
     this.faults = { ...this.faults, ...structuredClone(faults) };
@@ -29,6 +43,7 @@ export class FaultInjector {
 
   clear() {
     this.faults = {};
+    this.occurrences.clear();
   }
 
   get current(): Readonly<Faults> {
@@ -54,6 +69,27 @@ export class FaultInjector {
   processingMs(model: string): number | null {
     const slow = this.faults.slow;
     return slow && (!slow.model || slow.model === model) ? slow.processingMs : null;
+  }
+
+  /** Whether this creation (of this input digest) is one of the `createFailureRate` share. */
+  failsCreation(inputDigest: string): boolean {
+    return this.draw("create", inputDigest, this.faults.createFailureRate);
+  }
+
+  /** Whether this prediction (of this input digest) is one of the `failureRate` share. */
+  failsPrediction(inputDigest: string): boolean {
+    return this.draw("predict", inputDigest, this.faults.failureRate);
+  }
+
+  private draw(kind: string, inputDigest: string, rate: number | undefined) {
+    if (!rate || rate <= 0) return false;
+    const key = `${kind}:${inputDigest}`;
+    const occurrence = this.occurrences.get(key) ?? 0;
+    this.occurrences.set(key, occurrence + 1);
+    const hash = createHash("sha256")
+      .update(`${this.faults.seed ?? 1}:${key}:${occurrence}`)
+      .digest();
+    return hash.readUInt32BE(0) / 2 ** 32 < rate;
   }
 
   takeModelError(model: string): string | null {

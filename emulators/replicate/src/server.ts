@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 
 import { FaultInjector, type Faults } from "./faults.ts";
 import { EMULATED_MODELS, type FakeModel, type ModelResult } from "./models.ts";
+import { RateLimiter, type RateLimits } from "./rate-limits.ts";
 import {
   WEBHOOK_EVENTS,
   WebhookDispatcher,
@@ -31,6 +32,32 @@ export interface ReplicateEmulatorOptions {
   processingMs?: number;
   webhookRetryDelaysMs?: number[];
   models?: readonly FakeModel[];
+  /**
+   * Fixed time from creation to the finished prediction, for every model (load tests' "provider
+   * latency"); replaces startingMs + processingMs. A `slow` fault still wins.
+   */
+  latencyMs?: number;
+  /** The same per model ("owner/name"), over latencyMs. */
+  modelLatencyMs?: Record<string, number>;
+  /** Replicate's account rate limits, enforced: true for its real figures (rate-limits.ts). */
+  rateLimits?: RateLimits | boolean;
+}
+
+/** What can be changed on a running emulator (`configure()`, POST /_emulator/config). */
+export type EmulatorConfig = Pick<
+  ReplicateEmulatorOptions,
+  "latencyMs" | "modelLatencyMs" | "rateLimits"
+>;
+
+/** One created prediction, as it would appear on the bill. */
+export interface BillingRecord {
+  id: string;
+  model: string;
+  /** sha256 of the model and its input (files by content): equal inputs, equal digests. */
+  inputDigest: string;
+  status: string;
+  createdAt: string;
+  predictTimeSeconds: number | null;
 }
 
 export const EMULATOR_TOKEN = "r8_emulator_token_0000000000000000000000";
@@ -42,6 +69,9 @@ interface PredictionRecord {
   id: string;
   model: FakeModel;
   input: Record<string, unknown>;
+  inputDigest: string;
+  /** Fixed creation-to-finish time, when configured for its model at creation. */
+  latencyMs: number | null;
   status: Status;
   output: unknown;
   error: string | null;
@@ -86,14 +116,7 @@ export class ReplicateEmulator {
   readonly faults = new FaultInjector();
   readonly webhooks: WebhookDispatcher;
   readonly requests: RequestRecord[] = [];
-  readonly stats = {
-    /** Predictions actually created, and so billed. */
-    predictionsCreated: 0,
-    inFlight: 0,
-    maxInFlight: 0,
-    filesCreated: 0,
-    filesDeleted: 0,
-  };
+  readonly stats = { ...EMPTY_STATS };
   readonly signingSecret: string;
   private readonly tokens: Set<string>;
   private readonly options: Required<
@@ -108,6 +131,8 @@ export class ReplicateEmulator {
   private readonly deliveries = new Map<string, Delivery>();
   private server: http.Server | null = null;
   private origin = "";
+  private config: EmulatorConfig = {};
+  private limiter: RateLimiter | null = null;
 
   constructor(options: ReplicateEmulatorOptions = {}) {
     this.tokens = new Set(options.tokens ?? [EMULATOR_TOKEN]);
@@ -119,6 +144,11 @@ export class ReplicateEmulator {
       processingMs: options.processingMs ?? 50,
     };
     this.models = options.models ?? EMULATED_MODELS;
+    this.configure({
+      latencyMs: options.latencyMs,
+      modelLatencyMs: options.modelLatencyMs,
+      rateLimits: options.rateLimits,
+    });
     this.webhooks = new WebhookDispatcher(
       () => this.signingSecret,
       options.webhookRetryDelaysMs ?? [200, 1000],
@@ -154,6 +184,20 @@ export class ReplicateEmulator {
     this.faults.inject(faults);
   }
 
+  /**
+   * Changes latency or rate limits of the running emulator (keys given replace; `undefined` or
+   * `false` switches off). Kept across reset(); predictions already created keep their latency.
+   */
+  configure(config: EmulatorConfig) {
+    this.config = { ...this.config, ...config };
+    const limits = this.config.rateLimits;
+    this.limiter = limits ? new RateLimiter(limits === true ? {} : limits) : null;
+  }
+
+  get currentConfig(): Readonly<EmulatorConfig> {
+    return this.config;
+  }
+
   /** Between tests: no faults, no predictions or files, fresh counters and request log. */
   reset() {
     for (const record of this.predictions.values()) record.timers.forEach(clearTimeout);
@@ -163,13 +207,50 @@ export class ReplicateEmulator {
     this.faults.clear();
     this.requests.length = 0;
     this.webhooks.deliveries.length = 0;
-    Object.assign(this.stats, {
-      predictionsCreated: 0,
-      inFlight: 0,
-      maxInFlight: 0,
-      filesCreated: 0,
-      filesDeleted: 0,
-    });
+    Object.assign(this.stats, EMPTY_STATS);
+    this.configure({});
+  }
+
+  /** Predictions created (and so billed), of one model ("owner/name") or all. */
+  predictionCount(filter: { model?: string } = {}) {
+    return this.billing().filter((record) => !filter.model || record.model === filter.model).length;
+  }
+
+  /** Every created prediction, oldest first: what Replicate would bill. */
+  billing(): BillingRecord[] {
+    return [...this.predictions.values()].map((record) => ({
+      id: record.id,
+      model: `${record.model.owner}/${record.model.name}`,
+      inputDigest: record.inputDigest,
+      status: record.status,
+      createdAt: record.createdAt.toISOString(),
+      predictTimeSeconds:
+        record.startedAt && record.completedAt
+          ? (record.completedAt.getTime() - record.startedAt.getTime()) / 1000
+          : null,
+    }));
+  }
+
+  /**
+   * Created predictions grouped by model and input. Replicate takes no idempotency key, so the
+   * same input created twice is how a paid-for duplicate shows (a retry after a failed
+   * prediction is a legitimate second one: see the statuses).
+   */
+  predictionsByInput() {
+    const groups = new Map<
+      string,
+      { model: string; inputDigest: string; predictions: Array<{ id: string; status: string }> }
+    >();
+    for (const record of this.billing()) {
+      const group = groups.get(record.inputDigest) ?? {
+        model: record.model,
+        inputDigest: record.inputDigest,
+        predictions: [],
+      };
+      group.predictions.push({ id: record.id, status: record.status });
+      groups.set(record.inputDigest, group);
+    }
+    return [...groups.values()];
   }
 
   /** The prediction as the API shows it (null if there is none). */
@@ -237,8 +318,12 @@ export class ReplicateEmulator {
     const modelPath = /^\/v1\/models\/([^/]+)\/([^/]+)\/predictions$/.exec(path);
     const isCreate =
       request.method === "POST" && (path === "/v1/predictions" || modelPath !== null);
-    const retryAfter = this.faults.takeRateLimit(isCreate);
+    const retryAfter =
+      this.faults.takeRateLimit(isCreate) ??
+      this.limiter?.take(isCreate ? "create" : "other") ??
+      null;
     if (retryAfter !== null) {
+      this.stats.throttled += 1;
       return json(
         429,
         {
@@ -351,7 +436,10 @@ export class ReplicateEmulator {
       );
     }
 
-    if (this.faults.take("failCreate")) {
+    const modelName = `${model.owner}/${model.name}`;
+    const inputDigest = this.digest(modelName, input as Record<string, unknown>);
+    if (this.faults.take("failCreate") || this.faults.failsCreation(inputDigest)) {
+      this.stats.failedCreations += 1;
       const status = this.faults.current.failCreate?.status ?? 503;
       return problem(status, "Service Unavailable", "Replicate is temporarily unavailable.");
     }
@@ -363,6 +451,8 @@ export class ReplicateEmulator {
       id: randomId(),
       model,
       input: input as Record<string, unknown>,
+      inputDigest,
+      latencyMs: this.config.modelLatencyMs?.[modelName] ?? this.config.latencyMs ?? null,
       status: "starting",
       output: null,
       error: null,
@@ -382,9 +472,11 @@ export class ReplicateEmulator {
     this.stats.inFlight += 1;
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.stats.inFlight);
     this.emit(record, "start");
-    record.timers.push(
-      setTimeout(() => void this.run(record, url.origin), this.options.startingMs),
-    );
+    const startingMs =
+      record.latencyMs === null
+        ? this.options.startingMs
+        : Math.min(this.options.startingMs, record.latencyMs);
+    record.timers.push(setTimeout(() => void this.run(record, url.origin), startingMs));
 
     if (this.faults.take("dropAfterCreate")) return DROP;
 
@@ -419,7 +511,11 @@ export class ReplicateEmulator {
     const modelName = `${record.model.owner}/${record.model.name}`;
     const began = Date.now();
     let result: ModelResult | null = null;
-    let error = this.faults.takeModelError(modelName);
+    let error =
+      this.faults.takeModelError(modelName) ??
+      (this.faults.failsPrediction(record.inputDigest)
+        ? "CUDA out of memory. Tried to allocate 2.00 GiB (injected by failureRate)"
+        : null);
     if (!error) {
       try {
         result = await record.model.run(record.input, {
@@ -429,8 +525,14 @@ export class ReplicateEmulator {
         error = thrown instanceof Error ? thrown.message : String(thrown);
       }
     }
-    const processingMs = this.faults.processingMs(modelName) ?? this.options.processingMs;
-    const remaining = processingMs - (Date.now() - began);
+    const slowMs = this.faults.processingMs(modelName);
+    const finishAt =
+      slowMs !== null
+        ? began + slowMs
+        : record.latencyMs !== null
+          ? record.createdAt.getTime() + record.latencyMs
+          : began + this.options.processingMs;
+    const remaining = finishAt - Date.now();
     if (remaining > 0)
       await new Promise((resolve) => record.timers.push(setTimeout(resolve, remaining)));
     if (record.status !== "processing") return; // canceled meanwhile
@@ -459,6 +561,7 @@ export class ReplicateEmulator {
   }
 
   private finish(record: PredictionRecord, status: Status, details: { error?: string }) {
+    if (status === "failed") this.stats.failedPredictions += 1;
     record.status = status;
     record.error = details.error ?? null;
     record.completedAt = new Date();
@@ -587,8 +690,20 @@ export class ReplicateEmulator {
       return json(200, {
         stats: this.stats,
         faults: this.faults.current,
+        config: this.config,
         predictions: this.predictions.size,
       });
+    }
+    if (path === "/_emulator/billing" && request.method === "GET") {
+      return json(200, { predictions: this.billing(), byInput: this.predictionsByInput() });
+    }
+    if (path === "/_emulator/config" && request.method === "POST") {
+      this.configure((await request.json()) as EmulatorConfig);
+      return json(200, this.config);
+    }
+    if (path === "/_emulator/reset" && request.method === "POST") {
+      this.reset();
+      return json(200, {});
     }
     if (path === "/_emulator/faults" && request.method === "POST") {
       this.faults.inject((await request.json()) as Faults);
@@ -599,6 +714,36 @@ export class ReplicateEmulator {
       return json(200, {});
     }
     return problem(404, "Not found", "No such emulator control.");
+  }
+
+  /**
+   * The model and its input, hashed; inputs that point at the emulator's own files count by the
+   * file's content, so a photo uploaded again for a retry still counts as the same input.
+   */
+  private digest(model: string, input: Record<string, unknown>) {
+    const canonical = (value: unknown): unknown => {
+      if (typeof value === "string") {
+        const filesUrl = `${this.baseUrl}/files/`;
+        const file = value.startsWith(filesUrl)
+          ? this.files.get(value.slice(filesUrl.length))
+          : undefined;
+        return file
+          ? `file:sha256:${createHash("sha256").update(file.bytes).digest("hex")}`
+          : value;
+      }
+      if (Array.isArray(value)) return value.map(canonical);
+      if (value && typeof value === "object") {
+        return Object.fromEntries(
+          Object.keys(value)
+            .sort()
+            .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+        );
+      }
+      return value;
+    };
+    return createHash("sha256")
+      .update(JSON.stringify([model, canonical(input)]))
+      .digest("hex");
   }
 
   private view(record: PredictionRecord) {
@@ -628,6 +773,21 @@ export class ReplicateEmulator {
     };
   }
 }
+
+const EMPTY_STATS = {
+  /** Predictions actually created, and so billed. */
+  predictionsCreated: 0,
+  inFlight: 0,
+  maxInFlight: 0,
+  filesCreated: 0,
+  filesDeleted: 0,
+  /** Requests answered 429 (a rateLimit fault or the configured rate limits). */
+  throttled: 0,
+  /** Creations answered 5xx (failCreate, createFailureRate). */
+  failedCreations: 0,
+  /** Predictions that ended "failed" (modelError, failureRate, or a model's own error). */
+  failedPredictions: 0,
+};
 
 /** `Prefer: wait` holds the response up to 60 seconds; `wait=n` up to n (1-60). */
 function parsePreferWait(prefer: string | null) {
