@@ -66,7 +66,7 @@ const shopRecord = devStore.createShop({ domain: shop, name: "Bench store", plan
 await seedJobCatalog(devStore.store, shopRecord, {
   products: IMAGES / IMAGES_PER_PRODUCT,
   imagesPerProduct: IMAGES_PER_PRODUCT,
-  maxSide: 1200,
+  maxSide: Number(process.env.BENCH_PHOTO_SIDE ?? 2000),
 });
 const replicate = await startReplicateEmulator({ latencyMs: LATENCY_MS, rateLimits: true });
 
