@@ -4,13 +4,19 @@
  * without its image.
  *
  * - Same format, replacing: the original media takes the new bytes in place (fileUpdate with
- *   originalSource), keeping its id, URL and variant links.
+ *   originalSource), keeping its id, URL and variant links. This is the common case of a bulk job
+ *   and is kept to a few points of Shopify's query cost: a read of where the original sits, and
+ *   the upload target, the fileUpdate and the READY polls shared with the other write-backs
+ *   running at the same time (product-media.server.ts, staged-upload.server.ts). Should Shopify
+ *   fail the new bytes, the original is made again from our copy, in its place and with its
+ *   variant images, as a new media.
  * - Another format (Shopify keeps a file's extension), or adding: a new media, attached once
  *   Shopify reports it READY, moved into place, given the original's variant images, and only then
  *   the original is taken off the product (it stays in Files, for restoring).
  *
  * Every call takes a journal: its progress says what is done already, and `save` is called after
- * each step that changed the store, before the next one. A new file is named after the write
+ * each step that changed the store, before the next one (and before a fileUpdate that replaces
+ * bytes, so a resumed write knows it may have gone out). A new file is named after the write
  * (`photo-studio-<writeBackId>.<ext>`), so a retry that crashed before saving finds it in Files
  * instead of creating another. The caller holds the product's lock for the whole call.
  * https://shopify.dev/docs/apps/build/online-store/product-media
@@ -26,13 +32,18 @@ import {
   deleteMediaFiles,
   findMediaFilesNamed,
   readMediaFile,
+  readMediaOrder,
+  readMediaPlacement,
   readProductMedia,
+  readVariantMediaLinks,
   reorderMedia,
+  untilNextPoll,
   updateMediaFile,
   waitForFileProcessed,
   waitForJob,
   type FileState,
   type MediaFileUpdate,
+  type MediaPlacement,
   type ProductMediaState,
   type ShopifyUserError,
   type VariantImageChange,
@@ -78,10 +89,15 @@ export interface WriteBackRequest {
   original: () => Promise<ImageBytes>;
 }
 
-/** The product's media as they were before the write: what restoring returns to. */
+/**
+ * The product's media as they were before the write: what restoring returns to. An in-place
+ * replace (file-update) changes neither the media nor the variant links, so it records only the
+ * original; should it have to undo, it records then the variants that show the original (the
+ * original, failed, still has them).
+ */
 export interface MediaSnapshot {
-  media: Array<{ id: string; alt: string | null }>;
-  variants: VariantMediaLinks[];
+  media?: Array<{ id: string; alt: string | null }>;
+  variants?: VariantMediaLinks[];
   original: {
     id: string;
     position: number;
@@ -92,9 +108,10 @@ export interface MediaSnapshot {
 }
 
 /**
- * Steps in the order they happen. file-update: planned, created, applied, done. add: planned,
- * created, attached, placed, done. add-and-relink adds relinked before done. rolled_back: Shopify
- * failed the image and everything was undone.
+ * Steps in the order they happen. file-update: planned, created (the new bytes are staged and the
+ * fileUpdate may go out from here on), applied, done. add: planned, created, attached, placed,
+ * done. add-and-relink adds relinked before done. rolled_back: Shopify failed the image and
+ * everything was undone.
  */
 export type WriteBackStep =
   "planned" | "created" | "attached" | "placed" | "relinked" | "applied" | "done" | "rolled_back";
@@ -117,9 +134,12 @@ export interface WriteBackProgress {
   /** Where the new media goes (add methods), zero-based. */
   position: number;
   /**
-   * The file this write created: the new media, or for file-update the copy Shopify processed
-   * first (proof that it takes the image before the original is touched), deleted at the end.
+   * A file-update that makes no file of its own. Without it, a file-update journal comes from an
+   * earlier version, which first made a copy in Files (createdFileId, or unrecorded under the
+   * write's name) and is to delete it.
    */
+  inPlace?: true;
+  /** The file this write created: the new media (add methods). */
   createdFileId?: string;
   /** The undo of a file-update whose new bytes Shopify failed after all. */
   rollback?: RestoreProgress;
@@ -172,6 +192,11 @@ export interface RestoreProgress {
    * made again from our copy (deleted from Files, or broken by Shopify).
    */
   restoredMediaId: string;
+  /**
+   * The variants that showed the original, read before it is made again when the write recorded
+   * none (an in-place write); from then on the original may lose them.
+   */
+  variants?: VariantMediaLinks[];
 }
 
 export interface RestoreResult {
@@ -229,6 +254,22 @@ const mediaGone = () =>
     "media_not_found",
     "An image of this product was removed in Shopify while Photo Studio was working on it. Check the product in Shopify, then try again.",
     false,
+  );
+
+const notAnImage = () =>
+  new WriteBackError(
+    "media_not_image",
+    "The chosen media is a video or 3D model, not an image, so Photo Studio can't replace it.",
+    false,
+  );
+
+// Shopify refuses to update a FAILED file, and the merchant sees a broken image already.
+const originalBroken = (file: { errors: FileState["errors"] }) =>
+  new WriteBackError(
+    "media_processing_failed",
+    "Shopify could not process the product's original image, so Photo Studio can't replace it. Replace or remove that image in Shopify, then try again.",
+    false,
+    { details: { shopifyCodes: file.errors.map((error) => error.code).join(",") } },
   );
 
 const stillProcessing = () =>
@@ -442,6 +483,29 @@ async function readProduct(context: Context, productId: string): Promise<Product
   return state;
 }
 
+async function mediaOrder(context: Context, productId: string): Promise<string[]> {
+  const ids = await readMediaOrder(context.admin, productId);
+  if (!ids) throw productGone();
+  return ids;
+}
+
+async function placementOf(
+  context: Context,
+  productId: string,
+  mediaId: string,
+): Promise<MediaPlacement> {
+  const placement = await readMediaPlacement(context.admin, productId, mediaId);
+  if (!placement) throw productGone();
+  return placement;
+}
+
+/** The variants that show `mediaId` now. */
+async function variantsShowing(context: Context, productId: string, mediaId: string) {
+  const variants = await readVariantMediaLinks(context.admin, productId);
+  if (!variants) throw productGone();
+  return variants.filter((variant) => variant.mediaIds.includes(mediaId));
+}
+
 /** Uploads our copy of the original, named so it is never taken for the write's own files. */
 async function uploadOriginal(
   context: Context,
@@ -549,10 +613,10 @@ async function findOrCreateFile(
 async function placeMedia(context: Context, productId: string, mediaId: string, position: number) {
   const deadline = Date.now() + context.reorder.timeoutMs;
   for (;;) {
-    const state = await readProduct(context, productId);
-    const index = state.media.findIndex((media) => media.id === mediaId);
+    const ids = await mediaOrder(context, productId);
+    const index = ids.indexOf(mediaId);
     if (index === -1) throw mediaGone();
-    const target = Math.min(Math.max(position, 0), state.media.length - 1);
+    const target = Math.min(Math.max(position, 0), ids.length - 1);
     if (index === target) return;
     if (Date.now() > deadline) throw reorderPending();
     const moved = await reorderMedia(context.admin, productId, [{ id: mediaId, position: target }]);
@@ -586,11 +650,15 @@ async function moveVariantImages(
   fromMediaIds: string[],
   toMediaId: string,
 ) {
-  const state = await readProduct(context, productId);
+  const showing = (snapshot.variants ?? []).filter((variant) =>
+    variant.mediaIds.includes(snapshot.original.id),
+  );
+  if (showing.length === 0) return;
+  const variants = await readVariantMediaLinks(context.admin, productId);
+  if (!variants) throw productGone();
   const changes: VariantImageChange[] = [];
-  for (const before of snapshot.variants) {
-    if (!before.mediaIds.includes(snapshot.original.id)) continue;
-    const now = state.variants.find((variant) => variant.id === before.id);
+  for (const before of showing) {
+    const now = variants.find((variant) => variant.id === before.id);
     if (!now || now.mediaIds.includes(toMediaId)) continue;
     const current = now.mediaIds[0] ?? null;
     if (current !== null && !fromMediaIds.includes(current)) continue;
@@ -630,25 +698,43 @@ function snapshotOf(state: ProductMediaState, originalId: string): MediaSnapshot
   };
 }
 
-/** Reads the product, checks the request against it, and records the snapshot. */
+/**
+ * Checks the request against the product and records what the write changes, for restoring. A
+ * same-format replace reads only where the original sits and the original itself; the other
+ * methods read the whole product, whose order and variant images they change.
+ */
 async function plan(context: Context, request: WriteBackRequest): Promise<WriteBackProgress> {
   await checkImage(request.image);
+  if (request.mode === "replace") {
+    const placement = await originalPlacement(context, request);
+    const original = placement.media!;
+    if (formatOf(original.extension) === formatOf(request.image.extension)) {
+      const position = placement.mediaIds.indexOf(original.id);
+      return {
+        version: 1,
+        step: "planned",
+        method: "file-update",
+        inPlace: true,
+        snapshot: {
+          original: {
+            id: original.id,
+            position,
+            alt: original.alt,
+            extension: original.extension,
+            mimeType: original.mimeType,
+          },
+        },
+        position,
+      };
+    }
+  }
+
   const state = await readProduct(context, request.productId);
   const original = state.media.find((media) => media.id === request.originalMediaId);
   if (!original) throw originalGone();
-  if (original.mediaContentType !== "IMAGE") {
-    throw new WriteBackError(
-      "media_not_image",
-      "The chosen media is a video or 3D model, not an image, so Photo Studio can't replace it.",
-      false,
-    );
-  }
-  const sameFormat = formatOf(original.extension) === formatOf(request.image.extension);
-  const method: WriteBackMethod =
-    request.mode === "add" ? "add" : sameFormat ? "file-update" : "add-and-relink";
-  if (method !== "file-update" && state.media.length >= MEDIA_LIMITS.mediaPerProduct) {
-    throw mediaLimitReached();
-  }
+  if (original.mediaContentType !== "IMAGE") throw notAnImage();
+  const method: WriteBackMethod = request.mode === "add" ? "add" : "add-and-relink";
+  if (state.media.length >= MEDIA_LIMITS.mediaPerProduct) throw mediaLimitReached();
   const position =
     method === "add"
       ? Math.min(Math.max(request.position ?? original.position + 1, 0), state.media.length)
@@ -660,6 +746,30 @@ async function plan(context: Context, request: WriteBackRequest): Promise<WriteB
     snapshot: snapshotOf(state, original.id),
     position,
   };
+}
+
+/** The original as an image on the product, processed: fileUpdate takes only a READY file. */
+async function originalPlacement(
+  context: Context,
+  request: WriteBackRequest,
+): Promise<MediaPlacement> {
+  let placement = await placementOf(context, request.productId, request.originalMediaId);
+  let original = placement.media;
+  if (!original || !placement.mediaIds.includes(original.id)) throw originalGone();
+  if (original.type !== "MediaImage") throw notAnImage();
+  if (original.status === "FAILED") throw originalBroken(original);
+  if (original.status !== "READY") {
+    // Changed in Shopify a moment ago, perhaps by an earlier write.
+    const file = await waitForFileProcessed(context.admin, original.id, context.processing);
+    if (!file) throw originalGone();
+    if (file.status === "FAILED") throw originalBroken(file);
+    if (file.status !== "READY") throw stillProcessing();
+    // Its name, whose extension fileUpdate keeps, shows once it is processed.
+    placement = await placementOf(context, request.productId, request.originalMediaId);
+    original = placement.media;
+    if (!original || !placement.mediaIds.includes(original.id)) throw originalGone();
+  }
+  return placement;
 }
 
 /**
@@ -674,6 +784,7 @@ export async function writeBackImage(
 ): Promise<WriteBackResult> {
   const context = contextFor(admin, options);
   let progress = journal.progress;
+  const resumed = progress !== null;
   const save = async (next: WriteBackProgress) => {
     await journal.save(next);
     progress = next;
@@ -690,13 +801,13 @@ export async function writeBackImage(
   if (!progress) progress = await save(await plan(context, request));
   if (progress.step === "done") return resultOf(request, progress);
 
-  const processedBy: WriteBackStep = progress.method === "file-update" ? "applied" : "attached";
-  if (!reached(progress.step, processedBy)) {
+  if (progress.method === "file-update") {
+    return replaceInPlace(context, request, progress, save, resumed);
+  }
+  if (!reached(progress.step, "attached")) {
     progress = await createNewFile(context, request, progress, save);
   }
-  return progress.method === "file-update"
-    ? replaceInPlace(context, request, progress, save)
-    : addMedia(context, request, progress, save);
+  return addMedia(context, request, progress, save);
 }
 
 function resultOf(request: WriteBackRequest, progress: WriteBackProgress): WriteBackResult {
@@ -722,16 +833,9 @@ async function createNewFile(
 ): Promise<WriteBackProgress> {
   let progress = start;
   const stem = fileStem(request.writeBackId);
-  const extension =
-    progress.method === "file-update"
-      ? // fileUpdate keeps a file's extension, spelling included (jpeg is not jpg).
-        (progress.snapshot.original.extension ?? formatOf(request.image.extension)!)
-      : formatOf(request.image.extension)!;
+  const extension = formatOf(request.image.extension)!;
   const alt =
-    progress.method === "file-update"
-      ? null
-      : (request.alt ??
-        (progress.method === "add-and-relink" ? progress.snapshot.original.alt : null));
+    request.alt ?? (progress.method === "add-and-relink" ? progress.snapshot.original.alt : null);
 
   for (let attempt = 0; ; attempt += 1) {
     if (!reached(progress.step, "created")) {
@@ -775,63 +879,98 @@ async function createNewFile(
 }
 
 /**
- * file-update: Shopify has already processed the same bytes as a file of their own, so the
- * original takes them in place (same id, URL and variant links), then that file is deleted.
+ * file-update: the original takes the new bytes in place, keeping its id, URL and variant links.
+ * `created` is saved before the fileUpdate goes out: a write resumed from there may have sent it,
+ * so it waits for what the original became and, READY, sends it again (the same bytes once more).
+ * If Shopify fails the new bytes, the original is made again from our copy.
  */
 async function replaceInPlace(
   context: Context,
   request: WriteBackRequest,
   start: WriteBackProgress,
   save: Save<WriteBackProgress>,
+  resumed: boolean,
 ): Promise<WriteBackResult> {
   let progress = start;
   const { snapshot } = progress;
-  const stem = fileStem(request.writeBackId);
   if (!reached(progress.step, "applied")) {
-    const state = await readProductMedia(context.admin, request.productId);
-    if (!state) throw await abandon(context, [progress.createdFileId], productGone());
-    if (!state.media.some((media) => media.id === request.originalMediaId)) {
-      throw await abandon(context, [progress.createdFileId], originalGone());
-    }
-    // An earlier attempt's update may still be processing; fileUpdate needs a READY file.
-    const original = await waitForFileProcessed(
-      context.admin,
-      request.originalMediaId,
-      context.processing,
-    );
-    if (!original) throw await abandon(context, [progress.createdFileId], originalGone());
-    if (original.status === "UPLOADED" || original.status === "PROCESSING") {
-      throw stillProcessing();
-    }
-    if (original.status === "READY") {
-      const resourceUrl = await upload(
-        context,
-        request.image,
-        `${stem}.${snapshot.original.extension ?? formatOf(request.image.extension)}`,
+    // A fresh plan found the original READY a moment ago; a resumed write looks again.
+    if (resumed) {
+      const original = await waitForFileProcessed(
+        context.admin,
+        request.originalMediaId,
+        context.processing,
       );
-      const update: MediaFileUpdate = { id: request.originalMediaId, originalSource: resourceUrl };
-      if (request.alt !== null) update.alt = clampAlt(request.alt);
-      failOn(await updateMediaFile(context.admin, update));
+      if (!original) throw originalGone();
+      if (original.status === "UPLOADED" || original.status === "PROCESSING") {
+        throw stillProcessing();
+      }
+      if (original.status === "FAILED") {
+        if (!reached(progress.step, "created")) throw originalBroken(original);
+        return rollBack(context, request, progress, save, original);
+      }
     }
+    const resourceUrl = await upload(
+      context,
+      request.image,
+      // fileUpdate keeps a file's extension, spelling included (jpeg is not jpg).
+      `${fileStem(request.writeBackId)}.${snapshot.original.extension ?? formatOf(request.image.extension)}`,
+    );
+    if (!reached(progress.step, "created")) progress = await save({ ...progress, step: "created" });
+    const update: MediaFileUpdate = { id: request.originalMediaId, originalSource: resourceUrl };
+    if (request.alt !== null) update.alt = clampAlt(request.alt);
+    failOn(await updateMediaFile(context.admin, update));
     progress = await save({ ...progress, step: "applied" });
+    // Shopify has only just started on the bytes: a look now would find them processing.
+    await untilNextPoll(context.processing);
   }
 
-  // A rollback under way (recorded in progress) goes on even though the failed file is gone.
-  const replaced = progress.rollback
-    ? null
-    : await waitForFileProcessed(context.admin, request.originalMediaId, context.processing);
-  if (!progress.rollback) {
-    if (!replaced) throw originalGone();
-    if (replaced.status !== "FAILED") {
-      if (replaced.status !== "READY") throw stillProcessing();
-      await deleteFiles(context, [progress.createdFileId]);
-      progress = await save({ ...progress, step: "done" });
-      return resultOf(request, progress);
-    }
+  // A rollback under way (recorded in progress) goes on: the failed bytes are gone by now.
+  if (progress.rollback) return rollBack(context, request, progress, save, null);
+  const replaced = await waitForFileProcessed(
+    context.admin,
+    request.originalMediaId,
+    context.processing,
+  );
+  if (!replaced) throw originalGone();
+  if (replaced.status === "FAILED") return rollBack(context, request, progress, save, replaced);
+  if (replaced.status !== "READY") throw stillProcessing();
+  if (!progress.inPlace) await deleteFiles(context, await legacyCopies(context, request, progress));
+  progress = await save({ ...progress, step: "done" });
+  return resultOf(request, progress);
+}
+
+/** The copies in Files an earlier version's file-update made first, recorded or not. */
+async function legacyCopies(
+  context: Context,
+  request: { writeBackId: string; originalMediaId: string },
+  progress: WriteBackProgress,
+) {
+  const found = await filesFromEarlierAttempt(
+    context,
+    fileStem(request.writeBackId),
+    request.originalMediaId,
+  );
+  return [progress.createdFileId, ...found.map((file) => file.id)];
+}
+
+/**
+ * Shopify failed the bytes the original took, and refuses to update a FAILED file
+ * (INVALID_FAILED_MEDIA_STATE): the restore makes the original again from our copy, in its place
+ * and with its variant images, which the failed original still has and which are recorded first.
+ */
+async function rollBack(
+  context: Context,
+  request: WriteBackRequest,
+  start: WriteBackProgress,
+  save: Save<WriteBackProgress>,
+  failed: FileState | null,
+): Promise<never> {
+  let progress = start;
+  if (!progress.rollback && !progress.snapshot.variants) {
+    const variants = await variantsShowing(context, request.productId, request.originalMediaId);
+    progress = await save({ ...progress, snapshot: { ...progress.snapshot, variants } });
   }
-  // Shopify failed the bytes it had processed fine as a file of their own, and refuses to update
-  // a FAILED file (INVALID_FAILED_MEDIA_STATE): the restore makes the original again from our
-  // copy, in its place and with its variant images.
   const rollback = await restoreOriginal(
     context.admin,
     { ...request, method: "file-update", progress },
@@ -844,7 +983,7 @@ async function replaceInPlace(
     context.options,
   );
   await save({ ...progress, step: "rolled_back" });
-  throw processingFailed(replaced, rollback.restoredMediaId);
+  throw processingFailed(failed, rollback.restoredMediaId);
 }
 
 /**
@@ -862,13 +1001,13 @@ async function addMedia(
   const relink = progress.method === "add-and-relink";
 
   if (!reached(progress.step, "attached")) {
-    const state = await readProductMedia(context.admin, request.productId);
-    if (!state) throw await abandon(context, [newId], productGone());
-    if (relink && !state.media.some((media) => media.id === request.originalMediaId)) {
+    const ids = await readMediaOrder(context.admin, request.productId);
+    if (!ids) throw await abandon(context, [newId], productGone());
+    if (relink && !ids.includes(request.originalMediaId)) {
       throw await abandon(context, [newId], originalGone());
     }
-    if (!state.media.some((media) => media.id === newId)) {
-      if (state.media.length >= MEDIA_LIMITS.mediaPerProduct) {
+    if (!ids.includes(newId)) {
+      if (ids.length >= MEDIA_LIMITS.mediaPerProduct) {
         throw await abandon(context, [newId], mediaLimitReached());
       }
       const attached = await updateMediaFile(context.admin, {
@@ -945,15 +1084,19 @@ export async function restoreOriginal(
 
   const stem = fileStem(request.writeBackId);
   const writeFiles = async () => {
-    const found = await filesFromEarlierAttempt(context, stem, request.originalMediaId);
-    const ids = new Set(found.map((file) => file.id));
+    const ids = new Set<string>();
     if (write.createdFileId) ids.add(write.createdFileId);
+    // An in-place write makes no file; the others may have made one they could not record.
+    if (!write.inPlace) {
+      const found = await filesFromEarlierAttempt(context, stem, request.originalMediaId);
+      for (const file of found) ids.add(file.id);
+    }
     ids.delete(request.originalMediaId);
     return [...ids];
   };
 
   if (request.method === "add") {
-    await readProduct(context, request.productId);
+    await mediaOrder(context, request.productId);
     await deleteFiles(context, await writeFiles());
     return finish();
   }
@@ -965,18 +1108,20 @@ export async function restoreOriginal(
       return finish();
     }
     if (!restoreReached(progress.step, "reattached")) {
-      const state = await readProduct(context, request.productId);
-      const original = await waitForFileProcessed(
-        context.admin,
-        request.originalMediaId,
-        context.processing,
-      );
-      if (original && original.status !== "READY" && original.status !== "FAILED") {
-        throw stillProcessing();
+      const placement = await placementOf(context, request.productId, request.originalMediaId);
+      let status = placement.media?.status ?? null;
+      if (status === "UPLOADED" || status === "PROCESSING") {
+        const original = await waitForFileProcessed(
+          context.admin,
+          request.originalMediaId,
+          context.processing,
+        );
+        if (original && original.status !== "READY" && original.status !== "FAILED") {
+          throw stillProcessing();
+        }
+        status = original?.status ?? null;
       }
-      const intact =
-        original?.status === "READY" &&
-        state.media.some((media) => media.id === request.originalMediaId);
+      const intact = status === "READY" && placement.mediaIds.includes(request.originalMediaId);
       // A FAILED original cannot be updated, and one taken off the product has lost its place:
       // both are made again from our copy, as a media of their own.
       if (!intact) return restoreAsMedia(context, request, write, progress, save, writeFiles);
@@ -994,6 +1139,8 @@ export async function restoreOriginal(
         }),
       );
       progress = await save({ ...progress, step: "reattached" });
+      // Shopify has only just started on the bytes: a look now would find them processing.
+      await untilNextPoll(context.processing);
     }
     await waitUntilReady(context, request.originalMediaId, restoreFailed);
     await deleteFiles(context, await writeFiles());
@@ -1016,10 +1163,27 @@ async function restoreAsMedia(
   writeFiles: () => Promise<string[]>,
 ): Promise<RestoreResult> {
   let progress = start;
-  const { snapshot } = write;
+  let ids: string[] | null = null;
+  if (
+    !restoreReached(progress.step, "reattached") &&
+    !write.snapshot.variants &&
+    !progress.variants
+  ) {
+    // An in-place write recorded no variant images: the original has them while it is on the
+    // product (one deleted from Files lost them, and they are not known).
+    ids = await mediaOrder(context, request.productId);
+    const variants = ids.includes(request.originalMediaId)
+      ? await variantsShowing(context, request.productId, request.originalMediaId)
+      : [];
+    progress = await save({ ...progress, variants });
+  }
+  const snapshot: MediaSnapshot = {
+    ...write.snapshot,
+    variants: write.snapshot.variants ?? progress.variants ?? [],
+  };
 
   if (!restoreReached(progress.step, "reattached")) {
-    const state = await readProduct(context, request.productId);
+    ids ??= await mediaOrder(context, request.productId);
     const original = await readMediaFile(context.admin, request.originalMediaId);
     let restoredId = request.originalMediaId;
     if (!original || original.status === "FAILED") {
@@ -1033,9 +1197,7 @@ async function restoreAsMedia(
     }
     const file = await waitUntilReady(context, restoredId, restoreFailed);
     const update: MediaFileUpdate = { id: restoredId };
-    if (!state.media.some((media) => media.id === restoredId)) {
-      update.referencesToAdd = [request.productId];
-    }
+    if (!ids.includes(restoredId)) update.referencesToAdd = [request.productId];
     if (!sameAlt(file.alt, snapshot.original.alt)) update.alt = snapshot.original.alt ?? "";
     // After a file-update write the original file holds the new image: it gets ours back.
     const holdsNewImage =

@@ -3,10 +3,15 @@
  * (fileCreate, fileUpdate, fileDelete, the `files` search), media order (productReorderMedia and
  * its Job) and variant images (productVariantAppendMedia / productVariantDetachMedia). Each call
  * answers Shopify's userErrors as data; media-write-back.server.ts decides what they mean.
+ *
+ * Reading files by id and fileUpdate are batched across concurrent callers of a shop
+ * (admin-batching.server.ts): a write-back polling for READY or replacing an image shares its
+ * request with the others running at the same time.
  * https://shopify.dev/docs/apps/build/online-store/product-media
  */
 import { sleep } from "../ai/concurrency.ts";
 
+import { batched, inputIndex, type BatchOutcome } from "./admin-batching.server.ts";
 import type { AdminClient } from "./admin-types.ts";
 
 export type MediaStatus = "UPLOADED" | "PROCESSING" | "READY" | "FAILED";
@@ -208,7 +213,17 @@ export async function readProductMedia(
     after = page.hasNextPage ? page.endCursor : null;
   } while (after);
 
+  const variants = await readVariantMediaLinks(admin, productId);
+  return variants && { productId, media, variants };
+}
+
+/** The media each of the product's variants shows, every page; null when the product is gone. */
+export async function readVariantMediaLinks(
+  admin: AdminClient,
+  productId: string,
+): Promise<VariantMediaLinks[] | null> {
   const variants: VariantMediaLinks[] = [];
+  let after: string | null = null;
   do {
     const data: ProductVariantMediaData = await admin.request<ProductVariantMediaData>(
       PRODUCT_VARIANT_MEDIA_QUERY,
@@ -221,13 +236,171 @@ export async function readProductMedia(
     const page: PageInfo = data.product.variants.pageInfo;
     after = page.hasNextPage ? page.endCursor : null;
   } while (after);
-
-  return { productId, media, variants };
+  return variants;
 }
 
-const FILE_QUERY = `#graphql
-  query PhotoStudioMediaFile($id: ID!) {
-    node(id: $id) {
+// Ids only: about a point per media, where readProductMedia requests some 400 for its first pages.
+const PRODUCT_MEDIA_IDS_QUERY = `#graphql
+  query PhotoStudioProductMediaIds($id: ID!, $after: String) {
+    product(id: $id) {
+      id
+      media(first: 50, after: $after) {
+        nodes {
+          id
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+      }
+    }
+  }
+`;
+
+const MEDIA_PLACEMENT_QUERY = `#graphql
+  query PhotoStudioMediaPlacement($productId: ID!, $mediaId: ID!) {
+    product(id: $productId) {
+      id
+      media(first: 50) {
+        nodes {
+          id
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+      }
+    }
+    node(id: $mediaId) {
+      __typename
+      id
+      ... on MediaImage {
+        alt
+        mimeType
+        fileStatus
+        fileErrors {
+          code
+          message
+          details
+        }
+        image {
+          url
+        }
+      }
+    }
+  }
+`;
+
+interface MediaIdsPage {
+  nodes: Array<{ id: string }>;
+  pageInfo: PageInfo;
+}
+
+/** The ids of the pages after `page`, appended to `ids`; false when the product is gone. */
+async function restOfMediaIds(
+  admin: AdminClient,
+  productId: string,
+  page: MediaIdsPage,
+  ids: string[],
+): Promise<boolean> {
+  let info = page.pageInfo;
+  while (info.hasNextPage && info.endCursor) {
+    const data: { product: { media: MediaIdsPage } | null } = await admin.request(
+      PRODUCT_MEDIA_IDS_QUERY,
+      { variables: { id: productId, after: info.endCursor } },
+    );
+    if (!data.product) return false;
+    ids.push(...data.product.media.nodes.map((node) => node.id));
+    info = data.product.media.pageInfo;
+  }
+  return true;
+}
+
+/** The product's media ids in order; null when the product does not exist. */
+export async function readMediaOrder(
+  admin: AdminClient,
+  productId: string,
+): Promise<string[] | null> {
+  const data: { product: { media: MediaIdsPage } | null } = await admin.request(
+    PRODUCT_MEDIA_IDS_QUERY,
+    { variables: { id: productId, after: null } },
+  );
+  if (!data.product) return null;
+  const ids = data.product.media.nodes.map((node) => node.id);
+  return (await restOfMediaIds(admin, productId, data.product.media, ids)) ? ids : null;
+}
+
+/** One media as a file, with what replacing its bytes in place needs to know. */
+export interface MediaFacts {
+  id: string;
+  /** "MediaImage"; "Video", "Model3d", "ExternalVideo" are media that are not images. */
+  type: string;
+  status: MediaStatus | null;
+  alt: string | null;
+  mimeType: string | null;
+  /** As readProductMedia spells it: the served name's extension, else the MIME type's. */
+  extension: string | null;
+  errors: FileProcessingError[];
+}
+
+export interface MediaPlacement {
+  /** The product's media ids in order. */
+  mediaIds: string[];
+  /** The media asked about; null when no such media exists (deleted from Files). */
+  media: MediaFacts | null;
+}
+
+interface PlacementNode {
+  __typename: string;
+  id: string;
+  alt?: string | null;
+  mimeType?: string | null;
+  fileStatus?: MediaStatus;
+  fileErrors?: Array<{ code: string; message: string; details: string | null }>;
+  image?: { url: string } | null;
+}
+
+/**
+ * Where a media sits on a product, and the media itself, for a few points: the cheapest read that
+ * proves a media is an image on the product and tells what replacing it in place, and undoing
+ * that, need. Null when the product does not exist.
+ */
+export async function readMediaPlacement(
+  admin: AdminClient,
+  productId: string,
+  mediaId: string,
+): Promise<MediaPlacement | null> {
+  const data: {
+    product: { media: MediaIdsPage } | null;
+    node: PlacementNode | null;
+  } = await admin.request(MEDIA_PLACEMENT_QUERY, { variables: { productId, mediaId } });
+  if (!data.product) return null;
+  const mediaIds = data.product.media.nodes.map((node) => node.id);
+  if (!(await restOfMediaIds(admin, productId, data.product.media, mediaIds))) return null;
+  const node = data.node;
+  if (!node) return { mediaIds, media: null };
+  const filename = node.image ? filenameOfUrl(node.image.url) : null;
+  return {
+    mediaIds,
+    media: {
+      id: node.id,
+      type: node.__typename,
+      status: node.fileStatus ?? null,
+      alt: node.alt ?? null,
+      mimeType: node.mimeType ?? null,
+      extension: (filename && extensionOf(filename)) || extensionForMimeType(node.mimeType),
+      errors: (node.fileErrors ?? []).map((error) => ({
+        code: error.code,
+        message: error.message,
+        details: error.details ?? null,
+      })),
+    },
+  };
+}
+
+const FILES_QUERY = `#graphql
+  query PhotoStudioMediaFiles($ids: [ID!]!) {
+    nodes(ids: $ids) {
       ... on MediaImage {
         id
         alt
@@ -276,7 +449,7 @@ interface FileNode {
   alt: string | null;
   fileStatus: MediaStatus;
   fileErrors: Array<{ code: string; message: string; details: string | null }>;
-  image: MediaImageView | null;
+  image?: MediaImageView | null;
 }
 
 function fileState(node: FileNode | null | undefined): FileState | null {
@@ -295,10 +468,53 @@ function fileState(node: FileNode | null | undefined): FileState | null {
   };
 }
 
-/** An image file of the shop by id; null when there is none (deleted from Files). */
-export async function readMediaFile(admin: AdminClient, id: string): Promise<FileState | null> {
-  const data = await admin.request<{ node: FileNode | null }>(FILE_QUERY, { variables: { id } });
-  return fileState(data.node);
+// A poll needs no image, which costs a point more per file once it is READY.
+const FILE_STATUSES_QUERY = `#graphql
+  query PhotoStudioMediaFileStatuses($ids: [ID!]!) {
+    nodes(ids: $ids) {
+      ... on MediaImage {
+        id
+        alt
+        fileStatus
+        fileErrors {
+          code
+          message
+          details
+        }
+      }
+    }
+  }
+`;
+
+/** Files by id through one `nodes` read (priced by the nodes it returns; up to 250 ids). */
+function filesReader(document: string) {
+  return batched<string, FileState | null>({
+    maxSize: 50,
+    windowMs: 20,
+    async send(admin, ids) {
+      const unique = [...new Set(ids)];
+      const data = await admin.request<{ nodes: Array<FileNode | null> }>(document, {
+        variables: { ids: unique },
+      });
+      const byId = new Map(unique.map((id, index) => [id, fileState(data.nodes[index])]));
+      return ids.map((id) => ({ value: byId.get(id) ?? null }));
+    },
+  });
+}
+
+const readFiles = filesReader(FILES_QUERY);
+const readFileStatuses = filesReader(FILE_STATUSES_QUERY);
+
+/**
+ * An image file of the shop by id; null when there is none (deleted from Files). Reads of the
+ * same shop within a few milliseconds share one request.
+ */
+export async function readMediaFile(
+  admin: AdminClient,
+  id: string,
+  signal?: AbortSignal,
+): Promise<FileState | null> {
+  return readFiles(admin, id, signal);
 }
 
 /**
@@ -391,11 +607,32 @@ export async function updateMediaFile(
   admin: AdminClient,
   update: MediaFileUpdate,
 ): Promise<{ userErrors: ShopifyUserError[] }> {
-  const data = await admin.request<{
-    fileUpdate: { userErrors: ShopifyUserError[] } | null;
-  }>(FILE_UPDATE, { variables: { files: [update] } });
-  return { userErrors: data.fileUpdate?.userErrors ?? [] };
+  return updateFiles(admin, update);
 }
+
+/**
+ * Concurrent updates of a shop go as one fileUpdate. Shopify checks every input before it changes
+ * anything, so a batch with one bad input changes nothing: that input gets its userErrors, the
+ * others go again without it. An update Shopify lists as done is done even beside errors.
+ */
+const updateFiles = batched<MediaFileUpdate, { userErrors: ShopifyUserError[] }>({
+  maxSize: 25,
+  windowMs: 20,
+  async send(admin, updates) {
+    const data = await admin.request<{
+      fileUpdate: { files: Array<{ id: string }> | null; userErrors: ShopifyUserError[] } | null;
+    }>(FILE_UPDATE, { variables: { files: updates } });
+    const errors = data.fileUpdate?.userErrors ?? [];
+    if (updates.length === 1) return [{ value: { userErrors: errors } }];
+    const updated = new Set((data.fileUpdate?.files ?? []).map((file) => file.id));
+    return updates.map((update, index): BatchOutcome<{ userErrors: ShopifyUserError[] }> => {
+      const own = errors.filter((error) => inputIndex(error.field, "files") === index);
+      if (own.length > 0) return { value: { userErrors: own } };
+      if (errors.length === 0 || updated.has(update.id)) return { value: { userErrors: [] } };
+      return { again: true };
+    });
+  },
+});
 
 const FILE_DELETE = `#graphql
   mutation PhotoStudioMediaFileDelete($fileIds: [ID!]!) {
@@ -577,7 +814,9 @@ export interface WaitOptions {
 
 /**
  * Waits until Shopify has processed a file (READY or FAILED). Answers the file as last seen:
- * still UPLOADED or PROCESSING when the wait ran out, null when it was deleted meanwhile.
+ * still UPLOADED or PROCESSING when the wait ran out, null when it was deleted meanwhile. Without
+ * its image (`image` and `filename` null; readMediaFile has them): the polls of every waiting
+ * caller of a shop go as one read, and ask only what waiting needs.
  */
 export async function waitForFileProcessed(
   admin: AdminClient,
@@ -586,11 +825,20 @@ export async function waitForFileProcessed(
 ): Promise<FileState | null> {
   const deadline = Date.now() + wait.timeoutMs;
   for (;;) {
-    const file = await readMediaFile(admin, id);
+    const file = await readFileStatuses(admin, id, wait.signal);
     if (!file || file.status === "READY" || file.status === "FAILED") return file;
     if (Date.now() >= deadline) return file;
-    await sleep(wait.pollMs, wait.signal);
+    await untilNextPoll(wait);
   }
+}
+
+/**
+ * Sleeps until the next multiple of `pollMs` on the clock, at least half of it: every waiter of
+ * the process looks at the same moments, whenever it started, so their looks share one request.
+ */
+export function untilNextPoll(wait: Pick<WaitOptions, "pollMs" | "signal">): Promise<void> {
+  const rest = wait.pollMs - (Date.now() % wait.pollMs);
+  return sleep(rest < wait.pollMs / 2 ? rest + wait.pollMs : rest, wait.signal);
 }
 
 /** Waits for a Job to finish; false when the wait ran out first. */

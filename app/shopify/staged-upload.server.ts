@@ -1,9 +1,11 @@
 /**
  * Putting bytes where Shopify can fetch them: stagedUploadsCreate hands out a Google Cloud Storage
  * target, the bytes go there, and the target's resourceUrl becomes the `originalSource` of
- * fileCreate or fileUpdate.
+ * fileCreate or fileUpdate. Concurrent uploads of a shop ask for their targets in one
+ * stagedUploadsCreate (admin-batching.server.ts): 10 points for up to 25 targets.
  * https://shopify.dev/docs/apps/build/online-store/product-media#step-1-upload-media-to-shopify
  */
+import { batched, inputIndex, type BatchOutcome } from "./admin-batching.server.ts";
 import type { AdminClient } from "./admin-types.ts";
 
 export interface StageUploadInput {
@@ -67,6 +69,56 @@ interface StagedUploadsCreateData {
   } | null;
 }
 
+interface TargetRequest {
+  resource: "IMAGE" | "FILE";
+  filename: string;
+  mimeType: string;
+  httpMethod: "POST" | "PUT";
+  fileSize: string;
+}
+
+/**
+ * Shopify issues every target of a batch or, when one input is wrong, none: the wrong input gets
+ * its userErrors, the others go again without it.
+ */
+const createTargets = batched<TargetRequest, StagedTarget>({
+  maxSize: 25,
+  windowMs: 20,
+  async send(admin, inputs) {
+    const data = await admin.request<StagedUploadsCreateData>(STAGED_UPLOADS_CREATE, {
+      variables: { input: inputs },
+    });
+    const payload = data.stagedUploadsCreate;
+    const errors = payload?.userErrors ?? [];
+    const targets = payload?.stagedTargets ?? [];
+    return inputs.map((input, index): BatchOutcome<StagedTarget> => {
+      const own =
+        inputs.length === 1
+          ? errors
+          : errors.filter((error) => inputIndex(error.field, "input") === index);
+      if (own.length > 0) {
+        return {
+          error: new StagedUploadError(
+            "upload_refused",
+            `Shopify refused to accept the file ${input.filename}: ${own.map((error) => error.message).join(" ")}`,
+            false,
+          ),
+        };
+      }
+      const target = errors.length === 0 ? targets[index] : undefined;
+      if (target?.url && target.resourceUrl) return { value: target };
+      if (inputs.length > 1) return { again: true };
+      return {
+        error: new StagedUploadError(
+          "upload_failed",
+          "Shopify did not give us a place to upload the image. Try again in a moment.",
+          true,
+        ),
+      };
+    });
+  },
+});
+
 /** Uploads the bytes to a fresh staged target and answers the target's resourceUrl. */
 export async function stageUpload(
   admin: AdminClient,
@@ -74,40 +126,20 @@ export async function stageUpload(
   options: StageUploadOptions = {},
 ): Promise<string> {
   const httpMethod = input.httpMethod ?? "POST";
-  const data = await admin.request<StagedUploadsCreateData>(STAGED_UPLOADS_CREATE, {
-    variables: {
-      input: [
-        {
-          resource: input.resource ?? "IMAGE",
-          filename: input.filename,
-          mimeType: input.mimeType,
-          httpMethod,
-          // Declared up front so Shopify refuses an oversized file before any byte is sent.
-          fileSize: String(input.bytes.byteLength),
-        },
-      ],
+  const target = await createTargets(
+    admin,
+    {
+      resource: input.resource ?? "IMAGE",
+      filename: input.filename,
+      mimeType: input.mimeType,
+      httpMethod,
+      // Declared up front so Shopify refuses an oversized file before any byte is sent.
+      fileSize: String(input.bytes.byteLength),
     },
-    signal: input.signal,
-  });
-  const payload = data.stagedUploadsCreate;
-  const refusal = payload?.userErrors[0];
-  if (refusal) {
-    throw new StagedUploadError(
-      "upload_refused",
-      `Shopify refused to accept the file ${input.filename}: ${refusal.message}`,
-      false,
-    );
-  }
-  const target = payload?.stagedTargets?.[0];
-  if (!target?.url || !target.resourceUrl) {
-    throw new StagedUploadError(
-      "upload_failed",
-      "Shopify did not give us a place to upload the image. Try again in a moment.",
-      true,
-    );
-  }
+    input.signal,
+  );
   await sendToTarget(target, input, httpMethod, options.fetch ?? fetch);
-  return target.resourceUrl;
+  return target.resourceUrl!;
 }
 
 /**

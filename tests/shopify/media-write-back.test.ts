@@ -21,6 +21,7 @@ import {
   findMediaFilesNamed,
   readMediaFile,
   readProductMedia,
+  updateMediaFile,
   waitForFileProcessed,
   type ProductMediaState,
 } from "~/shopify/product-media.server";
@@ -45,6 +46,7 @@ const PHOTOS = [
 const photo = (name: string) => fs.readFileSync(path.join(CATALOG_DIR, name));
 
 const FAST: WriteBackOptions = { pollMs: 10, processingTimeoutMs: 5_000, reorderTimeoutMs: 5_000 };
+const FAST_WAIT = { pollMs: 10, timeoutMs: 5_000 };
 
 let harness: Awaited<ReturnType<typeof startTestDevStore>>;
 let admin: ReturnType<typeof testAdminClient>;
@@ -280,8 +282,13 @@ describe("stageUpload", () => {
         alt: null,
       });
       expect(created.userErrors).toEqual([]);
-      const file = await waitForFileProcessed(admin, created.id!, { pollMs: 10, timeoutMs: 5_000 });
-      expect(file).toMatchObject({ status: "READY", filename, image: { width: 800, height: 600 } });
+      const processed = await waitForFileProcessed(admin, created.id!, FAST_WAIT);
+      expect(processed?.status).toBe("READY");
+      expect(await readMediaFile(admin, created.id!)).toMatchObject({
+        status: "READY",
+        filename,
+        image: { width: 800, height: 600 },
+      });
     }
   });
 
@@ -308,7 +315,16 @@ describe("writeBackImage", () => {
 
     expect(result).toMatchObject({ method: "file-update", newMediaId: fixture.b });
     expect(result.progress.step).toBe("done");
-    expect(admin.calls).not.toContain("PhotoStudioReorderMedia");
+    // One cheap read of where the original sits, the upload target, the update, and polls: no
+    // copy in Files first, no read of the whole product, nothing moved.
+    expect(new Set(admin.calls)).toEqual(
+      new Set([
+        "PhotoStudioMediaPlacement",
+        "PhotoStudioStagedUploadsCreate",
+        "PhotoStudioMediaFileUpdate",
+        "PhotoStudioMediaFileStatuses",
+      ]),
+    );
     const after = await readProductMedia(admin, fixture.productId);
     expect(after!.media.map((media) => media.id)).toEqual([fixture.a, fixture.b, fixture.c]);
     expect(after!.media[1]).toMatchObject({
@@ -377,7 +393,7 @@ describe("writeBackImage", () => {
     ]);
   });
 
-  it("leaves the product as it was when Shopify fails to process the new image", async () => {
+  it("undoes a write whose new image Shopify fails: an added image goes, a replaced original is made again in its place", async () => {
     // A JPEG cut in half: its header reads fine, Shopify's decoder fails it (IMAGE_PROCESSING_FAILURE).
     const truncated = {
       ...resultJpeg,
@@ -394,23 +410,34 @@ describe("writeBackImage", () => {
       expect(error).toMatchObject({ code: "media_processing_failed", retryable: false });
       expect(error.message).toMatch(/could not be decoded/);
       expect(journal.progress!.step).toBe("rolled_back");
-      expect(gallery(await readProductMedia(admin, fixture.productId))).toEqual(gallery(before));
-      expect((await readProductMedia(admin, fixture.productId))!.media[1]!.image).toMatchObject({
-        width: 1067,
-        height: 1600,
+      // Replacing in place, the original took the bytes Shopify failed: it is made again from
+      // our copy, under a new id, where it was and with its variant images.
+      const again = (error.details.restoredMediaId as string | null) ?? fixture.b;
+      expect(again !== fixture.b).toBe(mode === "replace");
+      const swap = (id: string) => (id === fixture.b ? again : id);
+      const expected = gallery(before);
+      const after = await readProductMedia(admin, fixture.productId);
+      expect(gallery(after)).toEqual({
+        media: expected.media.map((media) => ({ ...media, id: swap(media.id) })),
+        variants: expected.variants.map((variant) => ({
+          ...variant,
+          mediaIds: variant.mediaIds.map(swap),
+        })),
       });
+      expect(after!.media[1]!.image).toMatchObject({ width: 1067, height: 1600 });
       expect(await filesOf(request.writeBackId)).toEqual([]);
       // Called again with the rolled-back journal, it does nothing more.
       await failure(writeBackImage(admin, request, journal, FAST));
       expect(await filesOf(request.writeBackId)).toEqual([]);
+      expect((await readProductMedia(admin, fixture.productId))!.media).toHaveLength(3);
     }
   });
 
   it("makes the original again, in place and with its variant images, when Shopify fails the bytes it replaced it with", async () => {
     const fixture = await productFixture();
     const before = await readProductMedia(admin, fixture.productId);
-    // Shopify processed the bytes fine as a file of their own, then fails them in place: the
-    // client hands fileUpdate a broken JPEG instead, once, so the dev store really fails it.
+    // Bytes our checks take and Shopify fails in place: the client hands fileUpdate a broken
+    // JPEG instead, once, so the dev store really fails it.
     const broken = await stageUpload(admin, {
       bytes: resultJpeg.bytes.subarray(0, resultJpeg.bytes.length / 2),
       mimeType: "image/jpeg",
@@ -424,10 +451,13 @@ describe("writeBackImage", () => {
         if (
           !swapped &&
           operationName(document) === "PhotoStudioMediaFileUpdate" &&
-          files?.[0]?.originalSource
+          files?.some((file) => file.id === fixture.b && file.originalSource)
         ) {
           swapped = true;
-          options = { ...options, variables: { files: [{ ...files[0], originalSource: broken }] } };
+          const swap = files.map((file) =>
+            file.id === fixture.b ? { ...file, originalSource: broken } : file,
+          );
+          options = { ...options, variables: { files: swap } };
         }
         return admin.request(document, options);
       },
@@ -456,6 +486,49 @@ describe("writeBackImage", () => {
     expect(after!.media[1]!.image).toMatchObject({ width: 1067, height: 1600 });
     expect(await readMediaFile(admin, fixture.b)).toBeNull();
     expect(await filesOf(request.writeBackId)).toEqual([]);
+  });
+
+  it("finishes a same-format write journaled by the earlier version, which first made a copy in Files, and deletes the copy", async () => {
+    const fixture = await productFixture();
+    const request = writeRequest(fixture);
+    const filename = `photo-studio-${request.writeBackId}.jpg`;
+    const copy = await createMediaFile(admin, {
+      originalSource: await stageUpload(admin, {
+        bytes: resultJpeg.bytes,
+        mimeType: "image/jpeg",
+        filename,
+      }),
+      filename,
+      alt: null,
+    });
+    const before = await readProductMedia(admin, fixture.productId);
+    const journal = memoryJournal<WriteBackProgress>({
+      version: 1,
+      step: "created",
+      method: "file-update",
+      snapshot: {
+        media: before!.media.map((media) => ({ id: media.id, alt: media.alt })),
+        variants: before!.variants,
+        original: {
+          id: fixture.b,
+          position: 1,
+          alt: "Photo B",
+          extension: "jpg",
+          mimeType: "image/jpeg",
+        },
+      },
+      position: 1,
+      createdFileId: copy.id!,
+    });
+
+    const result = await writeBackImage(admin, request, journal, FAST);
+
+    expect(result).toMatchObject({ method: "file-update", newMediaId: fixture.b });
+    expect(result.progress.step).toBe("done");
+    const after = await readProductMedia(admin, fixture.productId);
+    expect(gallery(after)).toEqual(gallery(before));
+    expect(after!.media[1]!.image).toMatchObject({ width: 800, height: 600 });
+    expect(await readMediaFile(admin, copy.id!)).toBeNull();
   });
 
   it("refuses an image above Shopify's 20 megapixels before uploading anything", async () => {
@@ -530,6 +603,84 @@ describe("writeBackImage", () => {
     expect(productGone).toMatchObject({ code: "product_not_found", retryable: false });
     expect(productGone.message).toMatch(/no longer exists/);
     expect(await filesOf(request.writeBackId)).toEqual([]);
+  });
+});
+
+describe("batching across concurrent write-backs", () => {
+  const sent = (name: string) => admin.calls.filter((call) => call === name).length;
+
+  it("asks for concurrent uploads' targets in one request, and refuses only the input Shopify refused", async () => {
+    const upload = (filename: string) =>
+      stageUpload(admin, { bytes: resultJpeg.bytes, mimeType: "image/jpeg", filename });
+    admin.calls.length = 0;
+
+    const settled = await Promise.allSettled(
+      ["one.jpg", "two.jpg", "bad/name.jpg", "three.jpg"].map(upload),
+    );
+
+    const refused = settled[2] as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(StagedUploadError);
+    expect(refused.reason).toMatchObject({ code: "upload_refused", retryable: false });
+    expect(refused.reason.message).toContain("bad/name.jpg");
+    const urls = settled
+      .filter((result) => result.status === "fulfilled")
+      .map((result) => result.value);
+    expect(urls).toHaveLength(3);
+    expect(new Set(urls).size).toBe(3);
+    // Shopify refuses a whole batch for one bad input: the others went again, together.
+    expect(sent("PhotoStudioStagedUploadsCreate")).toBe(2);
+
+    admin.calls.length = 0;
+    await Promise.all(["four.jpg", "five.jpg", "six.jpg"].map(upload));
+    expect(sent("PhotoStudioStagedUploadsCreate")).toBe(1);
+  });
+
+  it("sends concurrent updates as one fileUpdate and gives each caller its own userErrors", async () => {
+    const fixture = await productFixture();
+    const missing = "gid://shopify/MediaImage/999999999";
+    admin.calls.length = 0;
+
+    const results = await Promise.all(
+      [fixture.a, missing, fixture.c].map((id) => updateMediaFile(admin, { id, alt: `Alt ${id}` })),
+    );
+
+    expect(results[0]!.userErrors).toEqual([]);
+    expect(results[1]!.userErrors).toMatchObject([{ code: "FILE_DOES_NOT_EXIST" }]);
+    expect(results[2]!.userErrors).toEqual([]);
+    expect(sent("PhotoStudioMediaFileUpdate")).toBe(2);
+    const state = await readProductMedia(admin, fixture.productId);
+    expect(state!.media.map((media) => media.alt)).toEqual([
+      `Alt ${fixture.a}`,
+      "Photo B",
+      `Alt ${fixture.c}`,
+    ]);
+  });
+
+  it("reads concurrent files, and polls them, with one nodes query per shop", async () => {
+    const fixture = await productFixture();
+    const ids = [fixture.a, fixture.b, fixture.c];
+    admin.calls.length = 0;
+
+    const files = await Promise.all(ids.map((id) => readMediaFile(admin, id)));
+    expect(files.map((file) => file?.id)).toEqual(ids);
+    expect(sent("PhotoStudioMediaFiles")).toBe(1);
+    const polled = await Promise.all(ids.map((id) => waitForFileProcessed(admin, id, FAST_WAIT)));
+    expect(polled.map((file) => file?.status)).toEqual(["READY", "READY", "READY"]);
+    expect(sent("PhotoStudioMediaFileStatuses")).toBe(1);
+
+    // Another shop's read never joins: its client, its store.
+    const otherShop = "batching-other.myshopify.com";
+    await harness.addShop(otherShop);
+    expect((await openAppAsMerchant(otherShop)).status).toBe(200);
+    const other = testAdminClient(otherShop);
+    admin.calls.length = 0;
+    const [mine, theirs] = await Promise.all([
+      readMediaFile(admin, fixture.a),
+      readMediaFile(other, fixture.a),
+    ]);
+    expect(mine?.id).toBe(fixture.a);
+    expect(theirs).toBeNull();
+    expect([sent("PhotoStudioMediaFiles"), other.calls]).toEqual([1, ["PhotoStudioMediaFiles"]]);
   });
 });
 
