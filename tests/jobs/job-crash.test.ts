@@ -32,8 +32,14 @@ async function runWithKills(harness: JobHarness, kills: number, done: () => Prom
       what: "the job to finish after the kills",
     });
   } catch (error) {
+    const groups = await harness.deps.db.jobItem.groupBy({
+      by: ["status"],
+      where: { shop: harness.shop },
+      _count: { _all: true },
+    });
     throw new Error(
-      `${(error as Error).message}\nlast worker said:\n${last.output().slice(-4000)}`,
+      `${JSON.stringify(groups.map((g) => [g.status, g._count._all]))}\n` +
+        `${(error as Error).message}\nlast worker said:\n${last.output().slice(-4000)}`,
     );
   } finally {
     await last.stop();
@@ -96,8 +102,15 @@ describe.each(BACKENDS)("a worker killed again and again, $name", ({ backend }) 
     const state = harness.shopState();
     const created = state.files.filter((file) => file.filename.startsWith("photo-studio-"));
     expect(created.filter((file) => file.productIds.length === 0)).toEqual([]);
-    // One background removal asked of Replicate per image, however often a worker died.
-    expect(harness.replicate.predictionCount()).toBe(IMAGES);
+    // Every prediction Replicate billed is the one recorded for its item and operation: none was
+    // paid twice, however often a worker died between asking and recording.
+    expect(harness.replicate.predictionCount({ model: "bria/remove-background" })).toBe(IMAGES);
+    const billed = harness.replicate.billing().map((record) => record.id);
+    const recorded = await db.predictionLedgerEntry.findMany({
+      where: { shop: harness.shop, predictionId: { not: null } },
+    });
+    expect(new Set(billed)).toEqual(new Set(recorded.map((entry) => entry.predictionId)));
+    expect(billed).toHaveLength(recorded.length);
 
     await restoreJob(harness.deps, harness.shop, job.id);
     await runWithKills(harness, 3, allIn("restored"));

@@ -120,8 +120,21 @@ export class BullmqQueue implements JobQueue {
         concurrency,
         lockDuration: this.tuning.leaseMs,
         stalledInterval: this.tuning.leaseMs,
+        // A worker that dies mid-task is one attempt, as on the database queue: BullMQ's default
+        // (1) would fail a task for good the second time its worker dies under it.
+        maxStalledCount: this.tuning.maxAttempts,
       },
     );
+    // Failed by the stalled-job check (its workers kept dying), the handler never saw the end:
+    // settle the books here so the domain still hears of it.
+    worker.on("failed", (job, error) => {
+      if (!job || !/stalled more than/i.test(error.message)) return;
+      const task = { key: keyFor(job.id ?? ""), payload: job.data, attempt: job.attemptsMade };
+      void (async () => {
+        await this.countUnfinished(name, job.data.shop, -1);
+        await onFailed?.(task, error);
+      })().catch((failure) => console.error(`[queue ${name}]`, failure));
+    });
     // Redis going away is reported and retried by BullMQ; without a listener Node would crash.
     worker.on("error", (error) => console.error(`[queue ${name}]`, error));
     this.workers.push(worker);
