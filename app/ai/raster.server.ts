@@ -2,9 +2,30 @@
  * Raw pixels in and out of sharp. The AI code works on 8-bit sRGB rasters so that what it promises
  * ("the product's pixels are unchanged") can be checked byte for byte.
  */
+import { channel } from "node:diagnostics_channel";
+
 import sharp from "sharp";
 
 import { AiProviderError } from "./provider.ts";
+
+const stages = channel("photo-studio:stage");
+
+/**
+ * Publishes a stage's CPU and wall time for profiling (scripts/profile-generation.ts), on the
+ * channel app/images/stages.ts documents; a property read when nobody listens.
+ */
+export async function stage<T>(name: string, run: () => Promise<T>): Promise<T> {
+  if (!stages.hasSubscribers) return run();
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  try {
+    return await run();
+  } finally {
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    stages.publish({ name, cpuMs, wallMs: performance.now() - started });
+  }
+}
 
 export interface Raster {
   data: Uint8Array;
@@ -82,8 +103,18 @@ export function rasterToSharp(raster: Raster) {
   });
 }
 
-export function encodePng(raster: Raster): Promise<Buffer> {
-  return rasterToSharp(raster).png({ compressionLevel: 6 }).toBuffer();
+/** Up to this much pixel data, a `fast` PNG is stored uncompressed (5 MP of RGBA). */
+const STORED_PNG_MAX_BYTES = 20_000_000;
+
+/**
+ * Lossless either way. `fast` is for files the image engine decodes straight away (a cut-out on
+ * its way to a preset): deflate is most of a PNG's encoding and decoding time, so such a file is
+ * stored uncompressed up to 5 MP (a 2000 px photo's cut-out: about 10 MB, well inside intake's
+ * 50 MB), and compressed at level 1 above that.
+ */
+export function encodePng(raster: Raster, options: { fast?: boolean } = {}): Promise<Buffer> {
+  const level = !options.fast ? 6 : raster.data.length <= STORED_PNG_MAX_BYTES ? 0 : 1;
+  return rasterToSharp(raster).png({ compressionLevel: level }).toBuffer();
 }
 
 export async function imageFacts(bytes: Buffer | Uint8Array) {
@@ -154,7 +185,8 @@ export async function decodePhoto(bytes: Buffer, maxPixels = MAX_INPUT_PIXELS) {
       });
     }
     const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    return { data: new Uint8Array(data), width: info.width, height: info.height };
+    const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
+    return { data: pixels, width: info.width, height: info.height };
   } catch (error) {
     throw unreadableImage(error);
   }

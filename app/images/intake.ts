@@ -47,6 +47,16 @@ export interface ImageSource {
   readonly limits: Readonly<IntakeLimits>;
   readonly keepableExif: KeepableExif;
   readonly notes: readonly ImageNote[];
+  /** Its pixels, once decoded by decodeSource: read from memory instead of decoding again. */
+  readonly pixels?: DecodedPixels;
+}
+
+/** Upright 8-bit sRGB pixels, interleaved: RGBA when the file has alpha, else RGB. */
+export interface DecodedPixels {
+  readonly data: Buffer;
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 3 | 4;
 }
 
 const BIT_DEPTHS: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short: 16 };
@@ -160,6 +170,39 @@ export async function openImage(
       hasLocation,
     },
   };
+}
+
+/**
+ * The source's pixels as a sharp pipeline: the kept decode when there is one, else its bytes,
+ * decoded within its limits. Either way the pixels are upright sRGB once autoOrient() and
+ * toColourspace() have run (raw pixels carry no orientation, so autoOrient() keeps them as they
+ * are).
+ */
+export function readSource(source: ImageSource): sharp.Sharp {
+  if (!source.pixels) return sharp(source.bytes, decodeOptions(source.limits));
+  const { data, width, height, channels } = source.pixels;
+  return sharp(data, { raw: { width, height, channels } });
+}
+
+/**
+ * Decodes the whole (first) image once, with the same guards as every decode, and keeps the
+ * pixels on the source: for a file read more than once (a provider's cut-out is searched for the
+ * product, then rendered), so a PNG of several megapixels is inflated once, not at every read.
+ */
+export async function decodeSource(source: ImageSource): Promise<ImageSource> {
+  if (source.pixels) return source;
+  const channels = source.facts.hasAlpha ? 4 : 3;
+  try {
+    const image = sharp(source.bytes, decodeOptions(source.limits))
+      .autoOrient()
+      .toColourspace("srgb");
+    const { data, info } = await (channels === 4 ? image.ensureAlpha() : image.removeAlpha())
+      .raw({ depth: "uchar" })
+      .toBuffer({ resolveWithObject: true });
+    return { ...source, pixels: { data, width: info.width, height: info.height, channels } };
+  } catch (error) {
+    throw decodeFailure(error, source.bytes, source.facts.format);
+  }
 }
 
 /**

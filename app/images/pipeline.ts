@@ -5,7 +5,7 @@
  * limits. AI providers are used only through the AiProvider interface, and everything they send
  * back goes through intake like any upload.
  */
-import type { AiProvider } from "../ai/provider.ts";
+import type { AiProvider, ImageInput } from "../ai/provider.ts";
 import { TRANSPARENT, WHITE, type Background } from "./edits/background.ts";
 import { crop } from "./edits/crop.ts";
 import { fillFrame } from "./edits/fill.ts";
@@ -14,12 +14,14 @@ import { type ShadowOptions } from "./edits/shadow.ts";
 import { detectProduct } from "./edits/trim.ts";
 import { type OutputOptions } from "./encode.ts";
 import { refuse } from "./errors.ts";
-import { openImage, type ImageSource } from "./intake.ts";
+import { decodeSource, openImage, verifyDecodes, type ImageSource } from "./intake.ts";
+import { stripJpegMetadata } from "./jpeg.ts";
 import { layoutFor, type Box, type Layout } from "./layout.ts";
 import { DEFAULT_LIMITS, type IntakeLimits } from "./limits.ts";
 import { note, type ImageNote } from "./notes.ts";
 import { isPresetId, PRESET_IDS, PRESETS, type Preset, type PresetId } from "./presets.ts";
 import { renderImage, type Rendered } from "./render.ts";
+import { stage } from "./stages.ts";
 
 export interface ProcessOptions {
   /** Background removal and upscaling go through this provider; without one, no AI is used. */
@@ -67,14 +69,51 @@ function wholeBox(source: ImageSource): Box {
 }
 
 /** An upright, sRGB, metadata-free JPEG of the photo, at most WORKING_MAX_PIXELS. */
-async function workingCopy(source: ImageSource) {
+async function workingCopy(source: ImageSource): Promise<ImageInput> {
   const { width, height } = source.facts;
   const scale = Math.min(1, Math.sqrt(WORKING_MAX_PIXELS / (width * height)));
+  if (scale === 1) {
+    const asIs = await jpegAsIs(source);
+    if (asIs) return { bytes: asIs, mimeType: "image/jpeg" };
+  }
   const layout = resize(layoutFor(source.facts), {
     width: Math.floor(width * scale),
     height: Math.floor(height * scale),
   });
-  return renderImage(source, layout, { background: WHITE }, { format: "jpeg", quality: 95 });
+  const copy = await renderImage(
+    source,
+    layout,
+    { background: WHITE },
+    { format: "jpeg", quality: 95 },
+  );
+  return { bytes: copy.bytes, mimeType: copy.mimeType };
+}
+
+/**
+ * A JPEG that is already upright 8-bit sRGB with no colour profile goes to the provider with its
+ * metadata segments dropped and its pixel data untouched: the same pixels, without a decode and
+ * re-encode (and the generation of quality it cost). The copy is first decoded at 1/8 scale,
+ * which still reads every coded byte: a broken file, or anything unusual in its structure, gets
+ * null and goes down the re-encoding path, which refuses a broken file before anything is sent.
+ */
+async function jpegAsIs(source: ImageSource): Promise<Buffer | null> {
+  const { facts } = source;
+  const plain =
+    facts.format === "jpeg" &&
+    facts.orientation === 1 &&
+    facts.colourSpace === "srgb" &&
+    !facts.iccProfile &&
+    facts.bitDepth === 8 &&
+    !facts.hasAlpha &&
+    facts.frames === 1;
+  const stripped = plain ? stripJpegMetadata(source.bytes) : null;
+  if (!stripped) return null;
+  try {
+    await verifyDecodes({ ...source, bytes: stripped });
+  } catch {
+    return null;
+  }
+  return stripped;
 }
 
 async function findProduct(
@@ -86,18 +125,26 @@ async function findProduct(
   if (preset.frame.kind === "photo") {
     return { source: original, box: wholeBox(original), found: "whole-photo", pixelScale: 1 };
   }
-  const detection = await detectProduct(original);
-  if (detection.method === "alpha") {
+  const provider = preset.removeBackground ? options.provider : null;
+  // Without an alpha channel a photo cannot already be a cut-out, so when the provider will cut
+  // it out there is nothing to detect: its decode for the provider proves it readable.
+  const detection =
+    provider && !original.facts.hasAlpha
+      ? null
+      : await stage("detect", () => detectProduct(original));
+  if (detection?.method === "alpha") {
     return { source: original, box: detection.box, found: "transparent", pixelScale: 1 };
   }
-  if (preset.removeBackground && options.provider) {
-    const working = await workingCopy(original);
-    const { cutout } = await options.provider.removeBackground(
-      { bytes: working.bytes, mimeType: working.mimeType },
-      { signal: options.signal },
+  if (provider) {
+    const working = await stage("working-copy", () => workingCopy(original));
+    const { cutout } = await stage("remove-background", () =>
+      provider.removeBackground(working, { signal: options.signal }),
     );
-    const source = await openImage(cutout, limits);
-    const found = await detectProduct(source);
+    // The provider's file goes through intake like any upload, then is decoded once for both
+    // finding the product and rendering it.
+    const opened = await stage("cutout-intake", () => openImage(cutout, limits));
+    const source = await stage("cutout-decode", () => decodeSource(opened));
+    const found = await stage("cutout-detect", () => detectProduct(source));
     return {
       source,
       box: found.box,
@@ -107,8 +154,8 @@ async function findProduct(
   }
   return {
     source: original,
-    box: detection.box,
-    found: detection.method === "trimmed" ? "trimmed" : "whole-photo",
+    box: detection!.box,
+    found: detection!.method === "trimmed" ? "trimmed" : "whole-photo",
     pixelScale: 1,
   };
 }
@@ -133,9 +180,13 @@ async function upscaleProduct(
   // Only the product's box is sent, losslessly, keeping a cut-out's transparency.
   const background: Background = source.facts.hasAlpha ? TRANSPARENT : WHITE;
   const layout = crop(layoutFor(source.facts), box);
-  const region = await renderImage(source, layout, { background }, { format: "png" });
+  const region = await stage("upscale.region", () =>
+    renderImage(source, layout, { background }, { format: "png" }),
+  );
   const input = { bytes: region.bytes, mimeType: region.mimeType };
-  const result = await provider.upscale(input, factor, { signal: options.signal });
+  const result = await stage("upscale.call", () =>
+    provider.upscale(input, factor, { signal: options.signal }),
+  );
   const upscaled = await openImage(result.image, limits);
   const next: Product = {
     source: upscaled,
@@ -178,7 +229,7 @@ export async function processImage(
 ): Promise<ProcessedImage> {
   const preset = typeof presetOrId === "string" ? resolvePreset(presetOrId) : presetOrId;
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const original = await openImage(input, limits);
+  const original = await stage("intake", () => openImage(input, limits));
   const notes = [...original.notes];
 
   let product = await findProduct(original, preset, options, limits);
@@ -186,12 +237,8 @@ export async function processImage(
   let method: "ai" | "classical" = "classical";
   const { provider } = options;
   if (layout.scale > AI_UPSCALE_ABOVE && provider?.supports("upscale")) {
-    const upscaled = await upscaleProduct(
-      product,
-      layout.scale > 2 ? 4 : 2,
-      provider,
-      options,
-      limits,
+    const upscaled = await stage("upscale", () =>
+      upscaleProduct(product, layout.scale > 2 ? 4 : 2, provider, options, limits),
     );
     product = upscaled.product;
     method = upscaled.method;
@@ -204,12 +251,14 @@ export async function processImage(
   if (preset.removeBackground && !cutout) notes.push(note.backgroundKept());
   const shadow: ShadowOptions | null = cutout ? preset.shadow : null;
   const output: OutputOptions = { ...preset.output, maxBytes: preset.accepts.maxBytes };
-  const rendered = await renderImage(
-    product.source,
-    layout,
-    { background: preset.background, shadow, watermark: options.preview },
-    output,
-    preset.name,
+  const rendered = await stage("render", () =>
+    renderImage(
+      product.source,
+      layout,
+      { background: preset.background, shadow, watermark: options.preview },
+      output,
+      preset.name,
+    ),
   );
   checkAccepted(rendered, preset);
   const { placed } = rendered;

@@ -16,7 +16,7 @@ import { shadowOverlay, type ShadowOptions } from "./edits/shadow.ts";
 import { watermarkOverlay } from "./edits/watermark.ts";
 import { encode, type Encoded, type OutputOptions } from "./encode.ts";
 import { refuse } from "./errors.ts";
-import { decodeFailure, decodeOptions, type ImageSource } from "./intake.ts";
+import { decodeFailure, readSource, type ImageSource } from "./intake.ts";
 import { placedBox, planRender, type Box, type Layout, type RenderPlan } from "./layout.ts";
 
 export interface Look {
@@ -34,7 +34,7 @@ export interface Rendered extends Encoded {
 
 /** The source, resampled, cropped and upright, on a canvas of the plan's size. */
 function placeSource(source: ImageSource, plan: RenderPlan, background: Background) {
-  const image = sharp(source.bytes, decodeOptions(source.limits))
+  const image = readSource(source)
     .resize(plan.resize.width, plan.resize.height, { fit: "fill" })
     .extract(plan.extract)
     // autoOrient must come after extract(): sharp then turns the image upright after resampling

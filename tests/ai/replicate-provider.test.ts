@@ -11,6 +11,7 @@ import {
   syntheticCutout,
   syntheticProductPhoto,
 } from "./support/images";
+import { EMULATED_MODELS, type FakeModel } from "../../emulators/replicate/src/models";
 import { startTestReplicate } from "./support/replicate";
 
 let replicate: Awaited<ReturnType<typeof startTestReplicate>>;
@@ -148,5 +149,65 @@ describe("the Replicate provider, through the real replicate client and the emul
         models: { upscale: "someone/mystery-upscaler" },
       }),
     ).toThrow(/REPLICATE_MODEL_UPSCALE: .*someone\/mystery-upscaler/);
+  });
+});
+
+describe("an upscaler's output", () => {
+  const realEsrgan = EMULATED_MODELS.find((model) => model.name === "real-esrgan")!;
+  let sent: Buffer | null = null;
+  /** Stands in for real-esrgan: upscales, but keeps or drops transparency as told. */
+  let keepAlpha = true;
+  const upscaler: FakeModel = {
+    ...realEsrgan,
+    async run(input, context) {
+      const source = await context.readImage("image");
+      const { width = 0, height = 0 } = await sharp(source).metadata();
+      const scale = input.scale as number;
+      const resized = sharp(source).resize(width * scale, height * scale, { kernel: "lanczos3" });
+      sent = await (keepAlpha ? resized.png() : resized.flatten().jpeg()).toBuffer();
+      return {
+        files: [
+          {
+            name: keepAlpha ? "out.png" : "out.jpg",
+            contentType: keepAlpha ? "image/png" : "image/jpeg",
+            bytes: sent,
+          },
+        ],
+        logs: "",
+      };
+    },
+  };
+  let own: Awaited<ReturnType<typeof startTestReplicate>>;
+  beforeAll(async () => {
+    own = await startTestReplicate({
+      models: [...EMULATED_MODELS.filter((model) => model !== realEsrgan), upscaler],
+    });
+  });
+  afterAll(() => own.close());
+
+  it("goes to the engine as it is when it keeps every promise (size, transparency, PNG)", async () => {
+    keepAlpha = true;
+    const cutout = await syntheticCutout(250, 350);
+    const result = await own.provider().upscale({ bytes: cutout, mimeType: "image/png" }, 2);
+    expect(result.image.equals(sent!)).toBe(true);
+    const meta = await sharp(result.image).metadata();
+    expect([meta.width, meta.height, meta.hasAlpha]).toEqual([500, 700, true]);
+  });
+
+  it("gets the cut-out's transparency back when the model drops it", async () => {
+    keepAlpha = false;
+    const cutout = await syntheticCutout(250, 350);
+    const result = await own.provider().upscale({ bytes: cutout, mimeType: "image/png" }, 2);
+    const out = await rgba(result.image);
+    expect([out.width, out.height]).toEqual([500, 700]);
+    const alpha = (x: number, y: number) => out.data[(y * 500 + x) * 4 + 3];
+    expect(alpha(5, 5)).toBe(0);
+    expect(alpha(250, 450)).toBe(255);
+    // The colour is the model's, where the product is.
+    const model = await rgb(sent!);
+    const at = (450 * 500 + 250) * 3;
+    expect([...out.data.subarray((450 * 500 + 250) * 4, (450 * 500 + 250) * 4 + 3)]).toEqual([
+      ...model.data.subarray(at, at + 3),
+    ]);
   });
 });

@@ -1,13 +1,17 @@
+import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 
 import { crop } from "../../app/images/edits/crop";
 import { fillFrame } from "../../app/images/edits/fill";
 import { padToAspect } from "../../app/images/edits/pad";
 import { resize } from "../../app/images/edits/resize";
-import { findContentBox, type Raster } from "../../app/images/edits/trim";
+import { detectProduct, findContentBox, type Raster } from "../../app/images/edits/trim";
 import { ImageError } from "../../app/images/errors";
 import { identifyFormat } from "../../app/images/formats";
+import { decodeSource, openImage } from "../../app/images/intake";
 import { layoutFor, planRender, placedBox } from "../../app/images/layout";
+
+import { fixture, productShot } from "./support";
 
 function solid(width: number, height: number, rgb: number[], channels = 3): Raster {
   const data = new Uint8Array(width * height * channels);
@@ -131,6 +135,45 @@ describe("finding the product classically", () => {
     const raster = solid(50, 50, [0, 0, 0], 4);
     for (let index = 3; index < raster.data.length; index += 4) raster.data[index] = 0;
     expect(findContentBox(raster)).toEqual({ method: "empty" });
+  });
+});
+
+describe("finding the product in a decoded cut-out", () => {
+  it("finds the box it finds in the file, by alpha", async () => {
+    // A soft-edged disc, faint towards its rim, as 8-bit and as 16-bit RGBA.
+    const disc = Buffer.from(
+      `<svg xmlns="http://www.w3.org/2000/svg" width="900" height="700">` +
+        `<defs><radialGradient id="g"><stop offset="0.6" stop-color="#c83" stop-opacity="1"/>` +
+        `<stop offset="1" stop-color="#c83" stop-opacity="0"/></radialGradient></defs>` +
+        `<circle cx="380" cy="330" r="250" fill="url(#g)"/></svg>`,
+    );
+    const files = [
+      fixture("blackbug.png"),
+      await sharp(disc).png().toBuffer(),
+      await sharp(disc).toColourspace("rgb16").png().toBuffer(),
+    ];
+    for (const file of files) {
+      const source = await openImage(file);
+      const decoded = await decodeSource(source);
+      expect(decoded.pixels?.channels).toBe(4);
+      const found = await detectProduct(source);
+      expect(found.method).toBe("alpha");
+      expect(await detectProduct(decoded)).toEqual(found);
+    }
+  });
+
+  it("still trims an opaque one by its colours, and refuses an empty one", async () => {
+    const shot = await openImage(
+      await sharp(await productShot(800, 600))
+        .ensureAlpha()
+        .png()
+        .toBuffer(),
+    );
+    const decoded = await decodeSource(shot);
+    expect(await detectProduct(decoded)).toEqual(await detectProduct(shot));
+    expect((await detectProduct(decoded)).method).toBe("trimmed");
+    const empty = await decodeSource(await openImage(fixture("full-transparent.png")));
+    await expect(detectProduct(empty)).rejects.toMatchObject({ code: "empty_image" });
   });
 });
 

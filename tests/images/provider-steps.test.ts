@@ -6,7 +6,15 @@ import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 
 import { processImage } from "../../app/images/pipeline";
-import { fixture, nonWhiteBox, pixelAt, pixels, productShot, TestProvider } from "./support";
+import {
+  fixture,
+  jpegWithGps,
+  nonWhiteBox,
+  pixelAt,
+  pixels,
+  productShot,
+  TestProvider,
+} from "./support";
 
 describe("background removal through the provider", () => {
   it("sends an upright, metadata-free JPEG and frames the cut-out on pure white", async () => {
@@ -22,6 +30,35 @@ describe("background removal through the provider", () => {
     expect(Math.max(box.width, box.height) / 2000).toBeCloseTo(0.85, 1);
     expect(pixelAt(image, box.left + 5, box.top + 5)).toEqual([255, 255, 255]);
     expect(pixelAt(image, 1000, 1000)[0]).toBeGreaterThan(150);
+  });
+
+  it("sends a plain JPEG's own pixels with its metadata dropped, not a re-encoded copy", async () => {
+    const photo = await jpegWithGps();
+    const provider = new TestProvider(["remove-background"]);
+    const result = await processImage(photo, "amazon", { provider });
+    const [sent] = provider.inputs;
+    const meta = await sharp(sent!).metadata();
+    expect(meta.exif).toBeUndefined();
+    expect(sent!.includes(Buffer.from("SERIAL-123456"))).toBe(false);
+    expect((await pixels(sent!)).data.equals((await pixels(photo)).data)).toBe(true);
+    expect(result.notes.map((item) => item.code)).toContain("location_removed");
+  });
+
+  it("turns a photo stored on its side upright before sending it", async () => {
+    const provider = new TestProvider(["remove-background"]);
+    await processImage(fixture("Landscape_6.jpg"), "amazon", { provider });
+    const meta = await sharp(provider.inputs[0]!).metadata();
+    expect([meta.width, meta.height]).toEqual([600, 450]);
+    expect(meta.orientation ?? 1).toBe(1);
+    expect(meta.exif).toBeUndefined();
+  });
+
+  it("refuses a photo cut short before anything is sent", async () => {
+    const provider = new TestProvider(["remove-background"]);
+    await expect(
+      processImage(fixture("truncated.jpg"), "amazon", { provider }),
+    ).rejects.toMatchObject({ code: "truncated" });
+    expect(provider.calls).toEqual([]);
   });
 
   it("reduces large photos to 12 megapixels before sending them", async () => {

@@ -210,6 +210,8 @@ export class TestProvider implements AiProvider {
   readonly name = "local" as const;
   readonly calls: { operation: AiOperation; mimeType: string; width: number; height: number }[] =
     [];
+  /** The bytes of each call's image, as sent. */
+  readonly inputs: Buffer[] = [];
   cutoutOverride: Buffer | null = null;
   private readonly operations: AiOperation[];
 
@@ -224,6 +226,7 @@ export class TestProvider implements AiProvider {
   private async record(operation: AiOperation, image: ImageInput) {
     const { width = 0, height = 0 } = await sharp(image.bytes).metadata();
     this.calls.push({ operation, mimeType: image.mimeType, width, height });
+    this.inputs.push(image.bytes);
   }
 
   async removeBackground(image: ImageInput): Promise<RemoveBackgroundResult> {

@@ -11,7 +11,7 @@ import sharp from "sharp";
 import { altTextFromCaption } from "../alt-text.ts";
 import { withAiErrors } from "../errors.ts";
 import { growMask } from "../filters.ts";
-import { DEFAULT_MAX_MATTING_PIXELS, cutoutFromMatte } from "../matte.ts";
+import { DEFAULT_MAX_MATTING_PIXELS, cutoutFromAlpha } from "../matte.ts";
 import {
   AiProviderError,
   type AiOperation,
@@ -26,12 +26,14 @@ import {
 } from "../provider.ts";
 import {
   MASK_HALO_RADIUS,
+  MAX_INPUT_PIXELS,
   decodeMask,
   decodePhoto,
   decodeRaster,
   dropOpaqueAlpha,
   encodePng,
   imageFacts,
+  stage,
 } from "../raster.server.ts";
 import {
   checkSceneSize,
@@ -124,28 +126,29 @@ export class ReplicateAiProvider implements AiProvider {
 
   removeBackground(image: ImageInput, options?: CallOptions): Promise<RemoveBackgroundResult> {
     return withAiErrors("remove-background", options?.signal, async () => {
-      const { images } = await this.predict("remove-background", { image }, {}, options);
+      const { images } = await stage("bg.predict", () =>
+        this.predict("remove-background", { image }, {}, options),
+      );
       // The model's matte over the photo's own pixels, with the local provider's edge colour
       // decontamination: no fringe of the old background, whichever model cut it out.
-      const photo = await decodePhoto(image.bytes, DEFAULT_MAX_MATTING_PIXELS);
-      const alpha = await sharp(images[0]!)
-        .rotate()
-        .ensureAlpha()
-        .extractChannel("alpha")
-        .resize(photo.width, photo.height, { fit: "fill" })
-        .raw()
-        .toBuffer();
-      const matte = new Float32Array(photo.width * photo.height);
-      for (let i = 0; i < matte.length; i++) matte[i] = alpha[i]! / 255;
-      const rgba = cutoutFromMatte(photo.data, matte, photo.width, photo.height, { refine: false });
-      return {
-        cutout: await encodePng({
-          data: rgba,
-          width: photo.width,
-          height: photo.height,
-          channels: 4,
-        }),
-      };
+      const photo = await stage("bg.decode-photo", () =>
+        decodePhoto(image.bytes, DEFAULT_MAX_MATTING_PIXELS),
+      );
+      const alpha = await stage("bg.decode-matte", () =>
+        sharp(images[0]!, { limitInputPixels: MAX_INPUT_PIXELS })
+          .rotate()
+          .ensureAlpha()
+          .extractChannel("alpha")
+          .resize(photo.width, photo.height, { fit: "fill" })
+          .raw()
+          .toBuffer(),
+      );
+      const rgba = await stage("bg.matte", async () =>
+        cutoutFromAlpha(photo.data, alpha, photo.width, photo.height),
+      );
+      // The cut-out is an intermediate the image engine decodes at once: fast beats small.
+      const raster = { data: rgba, width: photo.width, height: photo.height, channels: 4 as const };
+      return { cutout: await stage("bg.encode-png", () => encodePng(raster, { fast: true })) };
     });
   }
 
@@ -156,21 +159,39 @@ export class ReplicateAiProvider implements AiProvider {
       const { images } = await this.predict("upscale", { image }, { factor }, options);
       const width = facts.width * factor;
       const height = facts.height * factor;
-      let result = sharp(images[0]!).rotate().toColourspace("srgb").resize(width, height, {
-        fit: "fill",
-        kernel: "lanczos3",
-      });
-      const output = await sharp(images[0]!).metadata();
+      const model = images[0]!;
+      const output = await sharp(model, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
+      const exact =
+        output.format === "png" &&
+        output.width === width &&
+        output.height === height &&
+        (output.orientation ?? 1) === 1 &&
+        output.space === "srgb" &&
+        output.depth === "uchar" &&
+        !output.hasProfile &&
+        output.hasAlpha === true &&
+        facts.hasAlpha;
+      // The model's file already keeps every promise (exact factor, transparency, lossless): it
+      // goes to the image engine as it is, whose intake decodes it within its limits like any
+      // upload. Decoding and re-encoding it here cost more than the rest of the upscale.
+      if (exact) return { image: model, factor, method: "ai" };
+      let result = sharp(model, { limitInputPixels: MAX_INPUT_PIXELS })
+        .rotate()
+        .toColourspace("srgb")
+        .resize(width, height, { fit: "fill", kernel: "lanczos3" });
       if (facts.hasAlpha && !output.hasAlpha) {
         // Upscalers often drop transparency: bring the photo's own back, resampled.
-        const alpha = await sharp(image.bytes)
+        const alpha = await sharp(image.bytes, { limitInputPixels: MAX_INPUT_PIXELS })
           .rotate()
           .ensureAlpha()
           .extractChannel("alpha")
           .resize(width, height, { fit: "fill", kernel: "lanczos3" })
-          .png()
+          .raw()
           .toBuffer();
-        result = sharp(await result.removeAlpha().png().toBuffer()).joinChannel(alpha);
+        const colour = await result.removeAlpha().raw().toBuffer();
+        result = sharp(colour, { raw: { width, height, channels: 3 } }).joinChannel(alpha, {
+          raw: { width, height, channels: 1 },
+        });
       }
       return { image: await encodeUpscaled(result, facts.hasAlpha), factor, method: "ai" };
     });
