@@ -38,10 +38,15 @@ export async function runGeneration(deps: JobDeps, { shop, itemId }: ItemTask) {
     await transition(deps.db, shop, item, "processing");
     item = { ...item, status: "processing" };
   }
+  const job = await deps.db.job.findFirstOrThrow({ where: { id: item.jobId, shop } });
+  if (job.autoApprove && (item.status === "ready_for_review" || item.status === "approved")) {
+    // A run that died between generating and handing over to the write: finish the hand-over.
+    await approveForJob(deps, item);
+    return;
+  }
   // Anything else (canceled, already generated, reviewed) means this task has nothing left to do.
   if (item.status !== "processing") return;
 
-  const job = await deps.db.job.findFirstOrThrow({ where: { id: item.jobId, shop } });
   try {
     const original = await keepOriginal(deps, item);
     const recipe = parseRecipe(job.recipe);
@@ -116,33 +121,42 @@ async function finishGeneration(
   const existing = await deps.db.variant.findFirst({
     where: { shop, jobItemId: item.id, storageKey: variant.storageKey },
   });
-  const saved =
-    existing ??
-    (await deps.db.variant.create({
-      data: {
-        shop,
-        jobItemId: item.id,
-        ...variant,
-        ...(autoApprove ? { review: "approved", reviewedAt: new Date() } : {}),
-      },
-    }));
+  if (!existing) {
+    await deps.db.variant.create({ data: { shop, jobItemId: item.id, ...variant } });
+  }
   try {
     await transition(deps.db, shop, item, "ready_for_review");
-    if (autoApprove) {
-      await transition(
-        deps.db,
-        shop,
-        { ...item, status: "ready_for_review" },
-        "approved",
-        "auto-approved by the job's settings",
-      );
-    }
   } catch (error) {
     // Canceled while we worked: the result is kept but goes no further.
     if (error instanceof ConcurrentTransitionError) return;
     throw error;
   }
-  if (autoApprove) await queueWrite(deps, shop, item.id, saved.id);
+  if (autoApprove) await approveForJob(deps, { ...item, status: "ready_for_review" });
+}
+
+/** The job trusts its recipe: the latest result is approved and queued for writing. */
+async function approveForJob(deps: JobDeps, item: JobItem) {
+  const { shop } = item;
+  const variant = await deps.db.variant.findFirst({
+    where: { shop, jobItemId: item.id },
+    orderBy: { createdAt: "desc" },
+  });
+  if (!variant) throw new Error(`Item ${item.id} was generated without a result`);
+  if (variant.review !== "approved") {
+    await deps.db.variant.updateMany({
+      where: { id: variant.id, shop },
+      data: { review: "approved", reviewedAt: new Date() },
+    });
+  }
+  if (item.status === "ready_for_review") {
+    try {
+      await transition(deps.db, shop, item, "approved", "auto-approved by the job's settings");
+    } catch (error) {
+      if (error instanceof ConcurrentTransitionError) return;
+      throw error;
+    }
+  }
+  await queueWrite(deps, shop, item.id, variant.id);
 }
 
 export async function queueWrite(

@@ -85,6 +85,14 @@ export async function runWrite(deps: JobDeps, { shop, itemId }: ItemTask) {
     await handleStepError(deps, item, missing("The approved result is no longer available."));
     return;
   }
+  const alreadyWritten = await deps.db.writeBack.findFirst({
+    where: { shop, jobItemId: item.id, variantId: variant.id, state: "written" },
+  });
+  if (alreadyWritten) {
+    // The last run wrote and recorded it, then died before moving the item on.
+    await transition(deps.db, shop, item, "written");
+    return;
+  }
   const job = await deps.db.job.findFirstOrThrow({ where: { id: item.jobId, shop } });
   const current = item;
   try {
@@ -166,8 +174,14 @@ function missing(message: string) {
 
 export async function runRestore(deps: JobDeps, { shop, writeBackId }: WriteBackTask) {
   const row = await deps.db.writeBack.findFirst({ where: { id: writeBackId, shop } });
-  if (!row || row.state !== "written") return;
+  if (!row) return;
   const item = await deps.db.jobItem.findFirstOrThrow({ where: { id: row.jobItemId, shop } });
+  if (row.state === "restored") {
+    // The last run restored and recorded it, then died before moving the item on.
+    if (item.status === "written") await transition(deps.db, shop, item, "restored");
+    return;
+  }
+  if (row.state !== "written") return;
   try {
     await withProductLock(deps.db, shop, row.productId, deps.workerId, async () => {
       const admin = await deps.adminFor(shop);
