@@ -51,6 +51,11 @@ export async function eraseShop(db: PrismaClient, shop: string) {
     db.queueTask.deleteMany({ where: { shop } }),
     db.predictionLedgerEntry.deleteMany({ where: { shop } }),
     db.productWriteLock.deleteMany({ where: { shop } }),
+    db.shopSettings.deleteMany({ where: { shop } }),
+    db.savedRecipe.deleteMany({ where: { shop } }),
+    db.imageFacts.deleteMany({ where: { shop } }),
+    db.creditAccount.deleteMany({ where: { shop } }),
+    db.creditLedgerEntry.deleteMany({ where: { shop } }),
   ]);
   return {
     sessions: sessions.count,
