@@ -64,6 +64,32 @@ CREATE TABLE "CreditLedgerEntry" (
 -- RedefineTables
 PRAGMA defer_foreign_keys=ON;
 PRAGMA foreign_keys=OFF;
+CREATE TABLE "new_JobItem" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "shop" TEXT NOT NULL,
+    "jobId" TEXT NOT NULL,
+    "productId" TEXT NOT NULL,
+    "productTitle" TEXT NOT NULL DEFAULT '',
+    "mediaId" TEXT NOT NULL,
+    "sourceUrl" TEXT NOT NULL DEFAULT '',
+    "alt" TEXT,
+    "position" INTEGER NOT NULL DEFAULT 0,
+    "originalKey" TEXT,
+    "status" TEXT NOT NULL DEFAULT 'queued',
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+    "errorCode" TEXT,
+    "lastError" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL,
+    "startedAt" DATETIME,
+    "finishedAt" DATETIME,
+    CONSTRAINT "JobItem_jobId_fkey" FOREIGN KEY ("jobId") REFERENCES "Job" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+INSERT INTO "new_JobItem" ("alt", "attempts", "createdAt", "errorCode", "finishedAt", "id", "jobId", "lastError", "mediaId", "originalKey", "position", "productId", "shop", "sourceUrl", "startedAt", "status", "updatedAt") SELECT "alt", "attempts", "createdAt", "errorCode", "finishedAt", "id", "jobId", "lastError", "mediaId", "originalKey", "position", "productId", "shop", "sourceUrl", "startedAt", "status", "updatedAt" FROM "JobItem";
+DROP TABLE "JobItem";
+ALTER TABLE "new_JobItem" RENAME TO "JobItem";
+CREATE INDEX "JobItem_shop_jobId_status_idx" ON "JobItem"("shop", "jobId", "status");
+CREATE UNIQUE INDEX "JobItem_jobId_mediaId_key" ON "JobItem"("jobId", "mediaId");
 CREATE TABLE "new_Variant" (
     "id" TEXT NOT NULL PRIMARY KEY,
     "shop" TEXT NOT NULL,
