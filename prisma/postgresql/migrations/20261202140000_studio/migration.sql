@@ -1,4 +1,7 @@
 -- AlterTable
+ALTER TABLE "JobItem" ADD COLUMN     "productTitle" TEXT NOT NULL DEFAULT '';
+
+-- AlterTable
 ALTER TABLE "Variant" ADD COLUMN     "maskKey" TEXT,
 ADD COLUMN     "origin" TEXT NOT NULL DEFAULT 'recipe',
 ADD COLUMN     "prompt" TEXT;
