@@ -74,7 +74,30 @@ const schema = z.object({
   AI_PROVIDER: z
     .enum(["local", "replicate"], { message: 'must be "local" or "replicate"' })
     .default("local"),
+  AI_PROVIDER_CHOICES: z.preprocess(
+    (value) =>
+      typeof value === "string"
+        ? [...new Set(value.split(",").map((choice) => choice.trim().toLowerCase()))].filter(
+            Boolean,
+          )
+        : value,
+    z
+      .array(z.string())
+      .min(1, 'must list "local", "replicate" or both')
+      .refine(
+        (choices): choices is Array<"local" | "replicate"> =>
+          choices.every((choice) => choice === "local" || choice === "replicate"),
+        'may list only "local" and "replicate", separated by commas',
+      )
+      .optional(),
+  ),
   STORAGE_DIR: z.string().trim().default("data/storage"),
+  FILE_LINK_TTL_SECONDS: z.coerce
+    .number({ invalid_type_error: "must be a number of seconds" })
+    .int("must be a whole number of seconds")
+    .min(60, "must be between 60 and 86400 seconds (1 minute to 1 day)")
+    .max(86_400, "must be between 60 and 86400 seconds (1 minute to 1 day)")
+    .default(3600),
   JOB_WORKERS: z
     .enum(["in-process", "separate"], { message: 'must be "in-process" or "separate"' })
     .default("in-process"),
@@ -120,8 +143,16 @@ export interface AppEnv {
   shopCustomDomain?: string;
   /** Which AI provider runs background removal, upscaling, scenes and alt text. */
   aiProvider: "local" | "replicate";
+  /**
+   * The providers a merchant may pick in Settings (AI_PROVIDER_CHOICES); only AI_PROVIDER unless
+   * the operator offers more. A choice costs the operator (Replicate bills per prediction), so it is
+   * theirs to open.
+   */
+  aiProviderChoices: Array<"local" | "replicate">;
   /** Root folder of the local-disk storage (originals, results); private, never served as is. */
   storageDir: string;
+  /** How long a signed file link (/files/<token>) stays valid, in seconds (FILE_LINK_TTL_SECONDS). */
+  fileLinkTtlSeconds: number;
   /** "in-process": the web process also runs job workers; "separate": only `npm run worker` does. */
   jobWorkers: "in-process" | "separate";
   /** Tasks a worker process runs at once. */
@@ -164,6 +195,21 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
     problems.push(error.message);
   }
 
+  if (result.success) {
+    const { AI_PROVIDER, AI_PROVIDER_CHOICES } = result.data;
+    if (AI_PROVIDER_CHOICES && !AI_PROVIDER_CHOICES.includes(AI_PROVIDER)) {
+      problems.push(
+        `AI_PROVIDER_CHOICES must include AI_PROVIDER ("${AI_PROVIDER}"): it is what a shop gets until it chooses`,
+      );
+    }
+    // A shop that picks Replicate would otherwise fail at its first job, long after start-up.
+    if (AI_PROVIDER_CHOICES?.includes("replicate") && !blanksRemoved.REPLICATE_API_TOKEN) {
+      problems.push(
+        "AI_PROVIDER_CHOICES offers replicate, so REPLICATE_API_TOKEN must be set (the token itself is never logged)",
+      );
+    }
+  }
+
   if (!result.success || !database || problems.length > 0) throw new ConfigError(problems);
   const value = result.data;
   return {
@@ -176,7 +222,9 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
     port: value.PORT,
     shopCustomDomain: value.SHOP_CUSTOM_DOMAIN,
     aiProvider: value.AI_PROVIDER,
+    aiProviderChoices: value.AI_PROVIDER_CHOICES ?? [value.AI_PROVIDER],
     storageDir: value.STORAGE_DIR,
+    fileLinkTtlSeconds: value.FILE_LINK_TTL_SECONDS,
     jobWorkers: value.JOB_WORKERS,
     workerConcurrency: value.WORKER_CONCURRENCY,
     queue: {

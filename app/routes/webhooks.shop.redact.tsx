@@ -1,8 +1,11 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 
 import db from "~/db.server";
+import { getEnv } from "~/env.server";
 import { eraseShop } from "~/models/shop.server";
 import { authenticate } from "~/shopify.server";
+import { storageFor } from "~/storage/object-storage.server";
+import { shopPrefix } from "~/storage/keys";
 
 // Mandatory compliance webhook, sent 48 hours after uninstall when the app holds no session for
 // the shop any more: it must work from the signed payload alone.
@@ -10,5 +13,8 @@ import { authenticate } from "~/shopify.server";
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { shop } = await authenticate.webhook(request);
   await eraseShop(db, shop);
+  // Files after rows: a crash in between leaves files without rows, and Shopify's retry of this
+  // webhook (or a repeat) removes them; the other order could leave rows pointing at nothing.
+  await storageFor(getEnv()).deletePrefix(shopPrefix(shop));
   return new Response();
 };

@@ -2,6 +2,9 @@ import { API_SECRET_KEY, TEST_SHOP } from "@shopify/shopify-api/test-helpers";
 import { beforeEach, describe, expect, it } from "vitest";
 
 import db from "~/db.server";
+import { getEnv } from "~/env.server";
+import { storageFor } from "~/storage/object-storage.server";
+import { originalKey } from "~/storage/keys";
 import { recordInstallation } from "~/models/shop.server";
 import { action as customersDataRequest } from "~/routes/webhooks.customers.data_request";
 import { action as customersRedact } from "~/routes/webhooks.customers.redact";
@@ -137,6 +140,26 @@ describe("compliance webhooks", () => {
     expect(await db.shop.count({ where: { shop: TEST_SHOP } })).toBe(0);
     expect(await db.shop.count({ where: { shop: OTHER_SHOP } })).toBe(1);
     expect(await db.session.count({ where: { shop: OTHER_SHOP } })).toBe(1);
+  });
+
+  it("shop/redact deletes the shop's image files too, and no other shop's", async () => {
+    const storage = storageFor(getEnv());
+    const leaving = originalKey(TEST_SHOP, "job1", "item1", "jpg");
+    const staying = originalKey(OTHER_SHOP, "job2", "item2", "jpg");
+    await storage.put(leaving, Buffer.from("leaving"), { contentType: "image/jpeg" });
+    await storage.put(staying, Buffer.from("staying"), { contentType: "image/jpeg" });
+
+    const payload = { shop_id: 1, shop_domain: TEST_SHOP };
+    for (let delivery = 0; delivery < 2; delivery++) {
+      // Shopify may deliver it twice: the repeat finds nothing left and still answers 200.
+      const response = await callRoute(
+        shopRedact,
+        webhookRequest("shop/redact", TEST_SHOP, payload),
+      );
+      expect(response.status).toBe(200);
+    }
+    await expect(storage.get(leaving)).rejects.toThrow();
+    await expect(storage.get(staying)).resolves.toEqual(Buffer.from("staying"));
   });
 
   it("shop/redact with a bad signature answers 401 and erases nothing", async () => {

@@ -1,0 +1,148 @@
+/**
+ * The privacy page's statement, built from the running configuration and the shop's settings
+ * rather than written once by hand, so it says what this deployment does: which provider sees the
+ * images (and which Replicate models), how long file links live, the shop's retention settings.
+ * Every sentence here must stay true of the code; when the code changes, change the sentence.
+ */
+import type { AiOperation } from "../ai/provider.ts";
+import { DEFAULT_MODELS, parseModelRef } from "../ai/replicate/models.server.ts";
+import type { AppEnv } from "../env.server.ts";
+
+import type { ProviderName, ShopSettings } from "./shop-settings.server.ts";
+
+export interface PrivacySection {
+  id: string;
+  heading: string;
+  paragraphs: string[];
+  items?: string[];
+  /** Paragraphs after the list. */
+  notes?: string[];
+}
+
+export interface PrivacyInput {
+  env: Pick<AppEnv, "aiProvider" | "aiProviderChoices" | "fileLinkTtlSeconds">;
+  settings: Pick<ShopSettings, "aiProvider" | "retentionDays" | "resultRetentionDays">;
+  /** REPLICATE_MODEL_* overrides; default process.env. */
+  processEnv?: Record<string, string | undefined>;
+}
+
+const OPERATION_LABELS: Record<AiOperation, string> = {
+  "remove-background": "Background removal",
+  upscale: "Upscaling",
+  scene: "Scenes",
+  erase: "Magic eraser",
+  "alt-text": "Alt text",
+};
+
+/** The Replicate model (owner/name) each operation runs, as configured. */
+export function replicateModels(
+  processEnv: Record<string, string | undefined> = process.env,
+): Array<{ operation: AiOperation; label: string; model: string }> {
+  return (Object.keys(DEFAULT_MODELS) as AiOperation[]).map((operation) => {
+    const variable = `REPLICATE_MODEL_${operation.toUpperCase().replaceAll("-", "_")}`;
+    const configured = processEnv[variable]?.trim() || DEFAULT_MODELS[operation];
+    let model = configured;
+    try {
+      model = parseModelRef(configured).name;
+    } catch {
+      // A malformed override stops the Replicate provider at start-up; show it as configured.
+    }
+    return { operation, label: OPERATION_LABELS[operation], model };
+  });
+}
+
+const PROVIDER_LABEL: Record<ProviderName, string> = {
+  local: "Photo Studio's own server",
+  replicate: "Replicate",
+};
+
+function plural(count: number, unit: string) {
+  return `${count} ${unit}${count === 1 ? "" : "s"}`;
+}
+
+function linkLifetime(seconds: number): string {
+  if (seconds % 3600 === 0) return plural(seconds / 3600, "hour");
+  if (seconds % 60 === 0) return plural(seconds / 60, "minute");
+  return plural(seconds, "second");
+}
+
+function processingSection(input: PrivacyInput): PrivacySection {
+  const { env, settings } = input;
+  const provider = settings.aiProvider;
+  const paragraphs: string[] = [];
+  let items: string[] | undefined;
+  if (provider === "local") {
+    paragraphs.push(
+      "Your images are processed on Photo Studio's own server. They are not sent to any AI service.",
+      "Background removal runs the ISNet model on that server; upscaling, scenes, the eraser and alt text use methods that run there too (alt text is written from your product's title, vendor and type and the image's measured colours).",
+    );
+  } else {
+    paragraphs.push(
+      "Your images are processed by Replicate (replicate.com), an AI service that runs the models below for Photo Studio. Photo Studio sends Replicate an image, and your prompt when there is one, only to run a step you asked for; Replicate's own terms and privacy policy apply to that processing.",
+    );
+    items = replicateModels(input.processEnv).map(({ label, model }) => `${label}: ${model}`);
+  }
+  const notes: string[] = [];
+  if (env.aiProviderChoices.length > 1) {
+    const others = env.aiProviderChoices.filter((choice) => choice !== provider);
+    notes.push(
+      `You can change this in Settings: ${others.map((name) => PROVIDER_LABEL[name]).join(" or ")} can process your images instead.`,
+    );
+  }
+  notes.push(
+    "Photo Studio does not use your images to train or improve any model: the models it runs are used as published, and your images are only processed to make the results you asked for.",
+  );
+  return { id: "processing", heading: "Who processes your images", paragraphs, items, notes };
+}
+
+/** The statement, section by section, for this shop as the app is configured now. */
+export function privacyStatement(input: PrivacyInput): PrivacySection[] {
+  const { env, settings } = input;
+  return [
+    {
+      id: "stored",
+      heading: "What Photo Studio stores",
+      paragraphs: ["Only what it needs to edit your product images and to put the originals back:"],
+      items: [
+        "The product images a job works on, as downloaded from your store (kept so that you can restore them).",
+        "The results Photo Studio makes, with the prompts you typed and the masks you drew.",
+        "Job records: which products and images were in a job, their titles and alt text, what was written to your store and when.",
+        "Your settings, saved recipes, measurements of your images (size, whether the background is white), and your credit balance and credit history.",
+        "Your store's Shopify access token, which lets the app read and update your products.",
+      ],
+    },
+    {
+      id: "customers",
+      heading: "No customer data",
+      paragraphs: [
+        "Photo Studio asks Shopify only for access to products and files. It never reads your customers or orders, so it holds no customer data. Shopify's requests about customer data are answered accordingly.",
+      ],
+    },
+    {
+      id: "where",
+      heading: "Where it is kept",
+      paragraphs: [
+        "Files are kept in Photo Studio's private storage on the disk of the app's server, and records in its database. Neither is ever public.",
+        `Your images are shown to you only through links that work for ${linkLifetime(env.fileLinkTtlSeconds)}, are signed by Photo Studio and are tied to your store. A link copied out of the admin stops working after that time.`,
+      ],
+    },
+    {
+      id: "how-long",
+      heading: "How long it is kept",
+      paragraphs: [
+        `Your retention settings: source images and rejected results ${plural(settings.retentionDays, "day")}, approved results ${plural(settings.resultRetentionDays, "day")}. You can change them in Settings.`,
+        "Automatic deletion at the end of these periods is not running yet in this version of Photo Studio, so files stay in storage beyond them.",
+      ],
+    },
+    processingSection(input),
+    {
+      id: "deletion",
+      heading: "Deleting your data",
+      paragraphs: [
+        "When you uninstall Photo Studio, its access to your store ends at once: the access token is deleted.",
+        "48 hours after you uninstall, Shopify asks Photo Studio to erase your store's data, and Photo Studio deletes every record it holds about your store from its database: jobs and their results, settings, recipes, credits, and the store itself.",
+        "The image files of your store (originals kept for restore, results, previews) are deleted from storage in the same step.",
+      ],
+    },
+  ];
+}
