@@ -1,5 +1,7 @@
 import type { Prisma, PrismaClient } from "@prisma/client";
 
+import { settleItemCredits } from "./credits.server.ts";
+
 /**
  * The life of one job item (one source image), as data: which states exist and which moves are
  * allowed. Workers, the review page and write-back all move items through `transition`, so a
@@ -170,6 +172,9 @@ function sideEffects(to: ItemState, reason: string | undefined, now: Date) {
  * The update is guarded by the old status (optimistic concurrency): when two callers race, one
  * wins and the other gets ConcurrentTransitionError. The job row is touched first, which makes
  * PostgreSQL serialise moves within one job so the recounted summary never misses a concurrent move.
+ * The item's credits are settled in the same transaction (captured when it produced a result,
+ * released when it failed or was canceled), so state and charge can never disagree; a retry the
+ * shop has no credits for throws InsufficientCreditsError and the item stays failed.
  */
 export async function transition(
   db: PrismaClient,
@@ -211,6 +216,7 @@ export async function transition(
         at: now,
       },
     });
+    await settleItemCredits(tx, shop, item, to);
     const job = await refreshJobSummary(tx, shop, item.jobId);
     return { from, to, job };
   });
