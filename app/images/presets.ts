@@ -20,8 +20,8 @@
  *   4. background, then `shadow` (cut-outs only), then encoding within `accepts.maxBytes`.
  */
 import { WHITE, type Background } from "./edits/background.ts";
-import { SOFT_SHADOW, type ShadowOptions } from "./edits/shadow.ts";
-import { type OutputFormat, type OutputOptions } from "./encode.ts";
+import { SOFT_SHADOW, type ShadowOptions } from "./edits/shadow-options.ts";
+import type { OutputFormat, OutputOptions } from "./encode.ts";
 
 export const PRESET_IDS = [
   "amazon",
