@@ -11,7 +11,12 @@
 import type { Prisma, PrismaClient } from "@prisma/client";
 
 import { formatCredits, recipeCreditCost } from "../billing/costs.ts";
-import { captureCredits, holdCredits, releaseCredits } from "../billing/ledger.server.ts";
+import {
+  captureCredits,
+  grantCredits,
+  holdCredits,
+  releaseCredits,
+} from "../billing/ledger.server.ts";
 
 import { parseRecipe, type Recipe } from "./recipe.ts";
 import type { ItemState } from "./states.ts";
@@ -62,6 +67,7 @@ export async function settleItemCredits(
   to: ItemState,
 ) {
   if (!SUCCEEDED.includes(to) && !GAVE_UP.includes(to) && to !== "queued") return;
+  if (GAVE_UP.includes(to)) await refundFailedRound(tx, shop, item);
   const hold = await tx.creditLedgerEntry.findUnique({
     where: { shop_idempotencyKey: { shop, idempotencyKey: jobHoldKey(item.jobId) } },
     select: { id: true },
@@ -136,5 +142,28 @@ export async function releaseUnusedJobCredits(db: PrismaClient | Tx, shop: strin
     amount: unused,
     idempotencyKey: `job-release-unused:${jobId}`,
     description: `${formatCredits(unused)} back: held for images the job did not process`,
+  });
+}
+
+/**
+ * A regenerate or erase is charged when the merchant asks for it. If that round then fails (or is
+ * canceled) before producing its result, the charge comes back: nothing is paid for a failed item.
+ * A result made after the charge means the round delivered, and the charge stands.
+ */
+async function refundFailedRound(tx: Tx, shop: string, item: { id: string; jobId: string }) {
+  const charge = await tx.creditLedgerEntry.findFirst({
+    where: { shop, jobItemId: item.id, kind: "charge" },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+  });
+  if (!charge || charge.amount >= 0) return;
+  const delivered = await tx.variant.count({
+    where: { shop, jobItemId: item.id, createdAt: { gte: charge.createdAt } },
+  });
+  if (delivered > 0) return;
+  await grantCredits(tx, shop, {
+    amount: -charge.amount,
+    source: "refund",
+    description: `${formatCredits(-charge.amount)} back: the requested change could not be made`,
+    idempotencyKey: `refund:${charge.idempotencyKey}`,
   });
 }

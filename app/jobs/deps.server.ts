@@ -30,6 +30,8 @@ export const QUEUES = {
   generate: "job-generate",
   write: "job-write",
   restore: "job-restore",
+  /** Housekeeping across shops (app/jobs/sweep.server.ts). */
+  sweep: "job-sweep",
 } as const;
 
 export interface ShopTask {

@@ -6,8 +6,13 @@
  */
 import type { JobItem } from "@prisma/client";
 
-import { processImage } from "../images/pipeline.ts";
+import { AiProviderError, type AiProvider } from "../ai/provider.ts";
+import { parseBackground, TRANSPARENT, WHITE } from "../images/edits/background.ts";
 import { openImage } from "../images/intake.ts";
+import type { ImageNote } from "../images/notes.ts";
+import { composeCutout, processImage } from "../images/pipeline.ts";
+import { PRESETS, type PresetId } from "../images/presets.ts";
+import { providerForShop } from "../settings/shop-settings.server.ts";
 import { downloadImage } from "../shopify/image-download.server.ts";
 import { originalKey, variantKey } from "../storage/keys.ts";
 
@@ -15,7 +20,7 @@ import type { ItemTask, JobDeps } from "./deps.server.ts";
 import { QUEUES } from "./deps.server.ts";
 import { classifyFailure, RetryableStepError } from "./failures.ts";
 import { withIdempotencyKeys } from "./idempotent-provider.ts";
-import { parseRecipe } from "./recipe.ts";
+import { parseRecipe, type Recipe, type RecipeBackground } from "./recipe.ts";
 import { ConcurrentTransitionError, transition } from "./states.ts";
 
 const EXTENSIONS: Record<string, string> = {
@@ -31,7 +36,27 @@ export function extensionFor(format: string) {
   return EXTENSIONS[format] ?? format;
 }
 
-export async function runGeneration(deps: JobDeps, { shop, itemId }: ItemTask) {
+/**
+ * A generation round of an item. Round 0 is the job's recipe, queued by intake; later rounds are
+ * the merchant's (a retry, a regenerate with an edited prompt, an erase on a drawn mask), each with
+ * its own queue key, storage key and AI idempotency keys, so one round never answers for another.
+ */
+export interface GenerateTask extends ItemTask {
+  round?: number;
+  origin?: VariantOrigin;
+  /** regenerate: the merchant's edited scene prompt. */
+  prompt?: string;
+  /** erase: the mask (stored at the request) and the result it applies to. */
+  maskKey?: string;
+  baseVariantId?: string;
+  /** A retried write: the result the merchant approved is written again, not made anew. */
+  rewrite?: boolean;
+}
+
+export type VariantOrigin = "recipe" | "regenerate" | "erase";
+
+export async function runGeneration(deps: JobDeps, task: GenerateTask) {
+  const { shop, itemId } = task;
   let item = await deps.db.jobItem.findFirst({ where: { id: itemId, shop } });
   if (!item) return;
   if (item.status === "queued") {
@@ -47,27 +72,26 @@ export async function runGeneration(deps: JobDeps, { shop, itemId }: ItemTask) {
   // Anything else (canceled, already generated, reviewed) means this task has nothing left to do.
   if (item.status !== "processing") return;
 
+  if (task.rewrite && (await approveAgain(deps, item))) return;
+  const round = task.round ?? 0;
+  const origin = task.origin ?? "recipe";
   try {
-    const original = await keepOriginal(deps, item);
     const recipe = parseRecipe(job.recipe);
-    const provider = withIdempotencyKeys(deps.provider, `${shop}|${item.id}`);
-    let source = original;
-    if (recipe.upscale) {
-      const facts = (await openImage(original)).facts;
-      const upscaled = await provider.upscale(
-        { bytes: original, mimeType: facts.mimeType },
-        recipe.upscale,
-      );
-      source = upscaled.image;
-    }
-    const result = await processImage(source, recipe.preset, { provider });
-    let altText: string | null = null;
-    if (recipe.altText && provider.supports("alt-text")) {
-      altText = await provider.altText({
-        image: { bytes: result.bytes, mimeType: result.mimeType },
-      });
-    }
-    const storageKey = variantKey(shop, item.jobId, item.id, "result", extensionFor(result.format));
+    const provider = withIdempotencyKeys(
+      await providerForShop(deps, shop),
+      round === 0 ? `${shop}|${item.id}` : `${shop}|${item.id}|${round}`,
+    );
+    const result =
+      origin === "erase"
+        ? await eraseRound(deps, item, recipe, provider, task)
+        : await recipeRound(deps, item, recipe, provider, task.prompt);
+    const storageKey = variantKey(
+      shop,
+      item.jobId,
+      item.id,
+      round === 0 ? "result" : `result-${round}`,
+      extensionFor(result.format),
+    );
     await deps.storage.put(storageKey, result.bytes, { contentType: result.mimeType });
     await finishGeneration(deps, item, job.autoApprove, {
       storageKey,
@@ -75,12 +99,167 @@ export async function runGeneration(deps: JobDeps, { shop, itemId }: ItemTask) {
       height: result.height,
       format: result.format,
       bytes: result.bytes.length,
-      altText,
+      altText: result.altText,
       notes: JSON.stringify(result.notes),
+      origin,
+      prompt: origin === "regenerate" ? (task.prompt ?? null) : null,
+      maskKey: origin === "erase" ? (task.maskKey ?? null) : null,
     });
   } catch (error) {
     await handleStepError(deps, item, error);
   }
+}
+
+interface RoundResult {
+  bytes: Buffer;
+  mimeType: string;
+  format: string;
+  width: number;
+  height: number;
+  altText: string | null;
+  notes: ImageNote[];
+}
+
+/** The recipe on the original: upscale, the preset with its background, alt text. */
+async function recipeRound(
+  deps: JobDeps,
+  item: JobItem,
+  recipe: Recipe,
+  provider: AiProvider,
+  prompt: string | undefined,
+): Promise<RoundResult> {
+  const original = await keepOriginal(deps, item);
+  let source = original;
+  if (recipe.upscale) {
+    const facts = (await openImage(original)).facts;
+    const upscaled = await provider.upscale(
+      { bytes: original, mimeType: facts.mimeType },
+      recipe.upscale,
+    );
+    source = upscaled.image;
+  }
+  const background: RecipeBackground =
+    prompt && recipe.background.kind === "scene" ? { kind: "scene", prompt } : recipe.background;
+  const result = await renderWithBackground(source, recipe.preset, background, provider);
+  let altText: string | null = null;
+  if (recipe.altText && provider.supports("alt-text")) {
+    altText = await provider.altText({
+      image: { bytes: result.bytes, mimeType: result.mimeType },
+      product: item.productTitle ? { title: item.productTitle } : undefined,
+    });
+  }
+  return { ...result, altText };
+}
+
+/**
+ * The preset's framing and encoding around the recipe's background: the preset's own, a colour
+ * under the cut-out, or a scene built around the framed cut-out by the AI provider.
+ */
+export async function renderWithBackground(
+  source: Buffer,
+  presetId: PresetId,
+  background: RecipeBackground,
+  provider: AiProvider,
+): Promise<Omit<RoundResult, "altText">> {
+  const preset = PRESETS[presetId];
+  if (background.kind === "preset") return processImage(source, preset, { provider });
+  if (background.kind === "color") {
+    return processImage(
+      source,
+      { ...preset, background: parseBackground(background.color) },
+      { provider },
+    );
+  }
+  if (preset.frame.kind !== "canvas") {
+    throw new AiProviderError(
+      "invalid_request",
+      `${preset.name}s keep the whole photo, so the product cannot be placed in a scene.`,
+      false,
+    );
+  }
+  // The cut-out framed as the preset frames it (enlarged when small), on transparency, so the
+  // scene receives the product at the size the preset wants it.
+  const framed = await processImage(
+    source,
+    {
+      ...preset,
+      background: TRANSPARENT,
+      shadow: null,
+      output: { format: "png" },
+      accepts: { formats: ["png"] },
+    },
+    { provider },
+  );
+  if (framed.product.found !== "removed" && framed.product.found !== "transparent") {
+    throw new AiProviderError(
+      "no_cutout",
+      "Photo Studio could not separate the product from its background, so it cannot be placed in a scene. Use a plain background for this photo.",
+      false,
+    );
+  }
+  const scene = await provider.scene({
+    cutout: framed.bytes,
+    templateId: background.templateId,
+    prompt: background.prompt,
+    width: preset.frame.width,
+    height: preset.frame.height,
+  });
+  const encoded = await composeCutout(scene, {
+    background: WHITE,
+    output: { ...preset.output, maxBytes: preset.accepts.maxBytes },
+  });
+  return {
+    bytes: encoded.bytes,
+    mimeType: encoded.mimeType,
+    format: encoded.format,
+    width: encoded.width,
+    height: encoded.height,
+    notes: [...framed.notes, ...encoded.notes],
+  };
+}
+
+/** The magic eraser on the result the merchant drew on, encoded as the preset encodes. */
+async function eraseRound(
+  deps: JobDeps,
+  item: JobItem,
+  recipe: Recipe,
+  provider: AiProvider,
+  task: GenerateTask,
+): Promise<RoundResult> {
+  const base = task.baseVariantId
+    ? await deps.db.variant.findFirst({
+        where: { id: task.baseVariantId, shop: item.shop, jobItemId: item.id },
+      })
+    : null;
+  if (!base || !task.maskKey) {
+    throw Object.assign(new Error("The result to erase from is no longer available."), {
+      name: "StorageNotFoundError",
+      code: "result_missing",
+      retryable: false,
+    });
+  }
+  const [image, mask] = await Promise.all([
+    deps.storage.get(base.storageKey),
+    deps.storage.get(task.maskKey),
+  ]);
+  const erased = await provider.erase({
+    image: { bytes: image, mimeType: `image/${base.format}` },
+    mask,
+  });
+  const preset = PRESETS[recipe.preset];
+  const encoded = await composeCutout(erased, {
+    background: WHITE,
+    output: { ...preset.output, maxBytes: preset.accepts.maxBytes },
+  });
+  return {
+    bytes: encoded.bytes,
+    mimeType: encoded.mimeType,
+    format: encoded.format,
+    width: encoded.width,
+    height: encoded.height,
+    altText: base.altText,
+    notes: [...(JSON.parse(base.notes) as ImageNote[]), ...encoded.notes],
+  };
 }
 
 /** The source bytes, downloaded once and kept: restore needs them for the whole retention. */
@@ -108,6 +287,9 @@ interface NewVariant {
   bytes: number;
   altText: string | null;
   notes: string;
+  origin: VariantOrigin;
+  prompt: string | null;
+  maskKey: string | null;
 }
 
 async function finishGeneration(
@@ -132,6 +314,31 @@ async function finishGeneration(
     throw error;
   }
   if (autoApprove) await approveForJob(deps, { ...item, status: "ready_for_review" });
+}
+
+/** Hands the approved result back to the write; false when there is none to hand back. */
+async function approveAgain(deps: JobDeps, item: JobItem) {
+  const { shop } = item;
+  const variant = await deps.db.variant.findFirst({
+    where: { shop, jobItemId: item.id },
+    orderBy: { createdAt: "desc" },
+  });
+  if (variant?.review !== "approved") return false;
+  try {
+    await transition(deps.db, shop, item, "ready_for_review", "the approved result is kept");
+    await transition(
+      deps.db,
+      shop,
+      { ...item, status: "ready_for_review" },
+      "approved",
+      "approved earlier by the merchant",
+    );
+  } catch (error) {
+    if (error instanceof ConcurrentTransitionError) return true;
+    throw error;
+  }
+  await queueWrite(deps, shop, item.id, variant.id);
+  return true;
 }
 
 /** The job trusts its recipe: the latest result is approved and queued for writing. */
@@ -159,13 +366,31 @@ async function approveForJob(deps: JobDeps, item: JobItem) {
   await queueWrite(deps, shop, item.id, variant.id);
 }
 
+/**
+ * Queues the write of an approved variant. The key names the approval: the n-th time an item is
+ * approved (a write retried after a failure is approved again) gets a task of its own, and
+ * anything that queues the same approval again (the sweep after a crash) adds nothing.
+ */
 export async function queueWrite(
-  deps: Pick<JobDeps, "queue">,
+  deps: Pick<JobDeps, "queue" | "db">,
   shop: string,
   itemId: string,
   variantId: string,
 ) {
-  await deps.queue.enqueue(QUEUES.write, { shop, itemId }, { key: `write:${itemId}:${variantId}` });
+  const approvals = await deps.db.jobTransition.count({
+    where: { shop, entityType: "JobItem", entityId: itemId, toStatus: "approved" },
+  });
+  await deps.queue.enqueue<ItemTask>(
+    QUEUES.write,
+    { shop, itemId },
+    { key: writeKey(itemId, variantId, approvals) },
+  );
+}
+
+export function writeKey(itemId: string, variantId: string, approval: number) {
+  return approval <= 1
+    ? `write:${itemId}:${variantId}`
+    : `write:${itemId}:${variantId}:${approval}`;
 }
 
 /**

@@ -3,10 +3,13 @@
  * queued for generation. Safe to run again after a crash at any point: items are unique per
  * (job, media) and generation tasks per item.
  */
-import { listSelectedImages, type ProductSelection } from "../shopify/catalog.server.ts";
+import { InsufficientCreditsError } from "../billing/ledger.server.ts";
+import { listSelectedImages } from "../shopify/catalog.server.ts";
 
+import { holdJobCredits, releaseUnusedJobCredits } from "./credits.server.ts";
 import type { ItemTask, JobDeps, JobTask } from "./deps.server.ts";
 import { QUEUES } from "./deps.server.ts";
+import { readJobRequest } from "./start-job.server.ts";
 import { refreshJobSummary } from "./states.ts";
 
 const CHUNK = 200;
@@ -16,8 +19,17 @@ export async function runIntake(deps: JobDeps, { shop, jobId }: JobTask) {
   if (!job || job.canceledAt || job.intake === "failed") return;
   if (job.intake === "pending") {
     const admin = await deps.adminFor(shop);
-    const selection = JSON.parse(job.selection) as ProductSelection;
+    const { selection } = readJobRequest(job);
     const { images, skipped } = await listSelectedImages(admin, selection);
+    try {
+      // Before any item exists: a job the shop cannot pay for processes nothing. The hold is
+      // keyed by the job, so a rerun after a crash holds once.
+      await holdJobCredits(deps.db, shop, job, images.length);
+    } catch (error) {
+      if (!(error instanceof InsufficientCreditsError)) throw error;
+      await failIntake(deps, { shop, jobId }, error.message, "insufficient_credits");
+      return;
+    }
     const known = new Set(
       (await deps.db.jobItem.findMany({ where: { shop, jobId }, select: { mediaId: true } })).map(
         (item) => item.mediaId,
@@ -30,6 +42,7 @@ export async function runIntake(deps: JobDeps, { shop, jobId }: JobTask) {
           shop,
           jobId,
           productId: image.productId,
+          productTitle: image.productTitle,
           mediaId: image.mediaId,
           sourceUrl: image.url,
           alt: image.alt,
@@ -69,9 +82,17 @@ export function generateKey(itemId: string, round: number) {
   return `generate:${itemId}:${round}`;
 }
 
-export async function failIntake(deps: JobDeps, { shop, jobId }: JobTask, message: string) {
+/** The job's intake could not finish: the job fails with the reason, in the merchant's words. */
+export async function failIntake(
+  deps: Pick<JobDeps, "db">,
+  { shop, jobId }: JobTask,
+  message: string,
+  code = "intake_failed",
+) {
   await deps.db.job.updateMany({
     where: { id: jobId, shop, intake: "pending" },
-    data: { intake: "failed", intakeError: message, status: "failed" },
+    data: { intake: "failed", intakeError: message, intakeErrorCode: code, status: "failed" },
   });
+  // A hold taken before the failure (listing died after it) has no items to settle it.
+  await releaseUnusedJobCredits(deps.db, shop, jobId);
 }

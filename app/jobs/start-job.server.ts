@@ -5,9 +5,11 @@
  */
 import { z } from "zod";
 
+import type { ProductSelection } from "../shopify/catalog.server.ts";
+
 import type { JobDeps, JobTask } from "./deps.server.ts";
 import { QUEUES } from "./deps.server.ts";
-import { recipeSchema, WRITE_MODES } from "./recipe.ts";
+import { ADD_POSITIONS, recipeSchema, WRITE_MODES, type AddPosition } from "./recipe.ts";
 
 const PRODUCT_GID = /^gid:\/\/shopify\/Product\/\d+$/;
 
@@ -24,6 +26,8 @@ export const jobRequestSchema = z.object({
   ]),
   recipe: recipeSchema,
   mode: z.enum(WRITE_MODES).default("replace"),
+  /** Where mode "add" puts each new image among the product's media. */
+  position: z.enum(ADD_POSITIONS).default("after-original"),
   autoApprove: z.boolean().default(false),
 });
 
@@ -39,7 +43,7 @@ export async function startJob(
     data: {
       shop,
       recipe: JSON.stringify(request.recipe),
-      selection: JSON.stringify(request.selection),
+      selection: JSON.stringify({ ...request.selection, position: request.position }),
       mode: request.mode,
       autoApprove: request.autoApprove,
     },
@@ -50,4 +54,22 @@ export async function startJob(
     { key: `intake:${job.id}` },
   );
   return job;
+}
+
+/**
+ * The job's stored request: the selection intake lists, and where added images go. The placement
+ * travels in the selection's JSON (beside what was selected) rather than a column of its own;
+ * jobs stored before it existed place after the original.
+ */
+export function readJobRequest(job: { selection: string }): {
+  selection: ProductSelection;
+  position: AddPosition;
+} {
+  const { position, ...selection } = JSON.parse(job.selection) as ProductSelection & {
+    position?: AddPosition;
+  };
+  return {
+    selection: selection as ProductSelection,
+    position: position && ADD_POSITIONS.includes(position) ? position : "after-original",
+  };
 }

@@ -5,8 +5,9 @@
 import type { ItemTask, JobDeps, JobTask, WriteBackTask } from "./deps.server.ts";
 import { QUEUES } from "./deps.server.ts";
 import { RetryableStepError } from "./failures.ts";
-import { markItemFailed, runGeneration } from "./generate.server.ts";
+import { markItemFailed, runGeneration, type GenerateTask } from "./generate.server.ts";
 import { failIntake, runIntake } from "./intake.server.ts";
+import { startSweep } from "./sweep.server.ts";
 import { runRestore, runWrite } from "./write-back.server.ts";
 
 export interface WorkerConcurrency {
@@ -36,7 +37,7 @@ export function startJobWorkers(deps: JobDeps, concurrency: WorkerConcurrency) {
         `Photo Studio could not list the selected products: ${reasonOf(error).message}`,
       ),
   });
-  queue.process<ItemTask>(QUEUES.generate, ({ payload }) => runGeneration(deps, payload), {
+  queue.process<GenerateTask>(QUEUES.generate, ({ payload }) => runGeneration(deps, payload), {
     concurrency: concurrency.generate,
     onFailed: ({ payload }, error) => {
       const { code, message } = reasonOf(error);
@@ -59,4 +60,6 @@ export function startJobWorkers(deps: JobDeps, concurrency: WorkerConcurrency) {
       });
     },
   });
+  // Approved items whose write was never queued (the web process died mid-approval).
+  startSweep(deps);
 }

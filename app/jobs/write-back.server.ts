@@ -17,6 +17,8 @@ import type { ItemTask, JobDeps, WriteBackTask } from "./deps.server.ts";
 import { classifyFailure, RetryableStepError } from "./failures.ts";
 import { extensionFor, handleStepError } from "./generate.server.ts";
 import { withProductLock } from "./product-lock.server.ts";
+import type { AddPosition } from "./recipe.ts";
+import { readJobRequest } from "./start-job.server.ts";
 import { ConcurrentTransitionError, transition } from "./states.ts";
 
 interface StoredProgress {
@@ -120,6 +122,7 @@ export async function runWrite(deps: JobDeps, { shop, itemId }: ItemTask) {
           productId: current.productId,
           originalMediaId: current.mediaId,
           mode: job.mode === "add" ? "add" : "replace",
+          position: addPosition(readJobRequest(job).position),
           image: {
             bytes: await deps.storage.get(variant.storageKey),
             mimeType: mimeTypeFor(extension),
@@ -162,6 +165,14 @@ export async function runWrite(deps: JobDeps, { shop, itemId }: ItemTask) {
     }
     await handleStepError(deps, current, error);
   }
+}
+
+/** The zero-based place an added image asks for; undefined is right after the original, and a
+ * place past the end is clamped to the last by the write. */
+function addPosition(position: AddPosition): number | undefined {
+  if (position === "first") return 0;
+  if (position === "last") return Number.MAX_SAFE_INTEGER;
+  return undefined;
 }
 
 function missing(message: string) {

@@ -5,6 +5,7 @@ import { recipeCreditCost } from "~/billing/costs";
 import {
   creditBalance,
   creditSummary,
+  chargeCredits,
   grantCredits,
   holdCredits,
   InsufficientCreditsError,
@@ -248,6 +249,51 @@ describe.each(providers)("a job's credits on $name", ({ name, skip }) => {
         `This job needs ${2 * available} credits and you have ${available} left.`,
       );
       expect(await creditBalance(db, shop)).toEqual({ available, held: 0 });
+    },
+  );
+
+  it.skipIf(skip)(
+    "gives back a paid regenerate whose round failed, and keeps one that delivered",
+    async () => {
+      const shop = newShop();
+      const recipe = { preset: "amazon" } as const;
+      const job = await jobWithItems(db, shop, 2, recipe);
+      await holdJobCredits(db, shop, job, 2);
+      const [lost, delivered] = job.items;
+      for (const item of [lost!, delivered!]) {
+        await walk(db, shop, item, ["processing", "ready_for_review"]);
+        await chargeCredits(db, shop, {
+          jobId: job.id,
+          jobItemId: item.id,
+          amount: 1,
+          idempotencyKey: `regenerate:${item.id}:1`,
+          description: "Regenerated a result",
+        });
+        await walk(db, shop, item, ["processing"]);
+      }
+      const before = await creditBalance(db, shop);
+
+      await db.variant.create({
+        data: {
+          shop,
+          jobItemId: delivered!.id,
+          storageKey: "k",
+          width: 1,
+          height: 1,
+          format: "png",
+          origin: "regenerate",
+        },
+      });
+      await walk(db, shop, delivered!, ["ready_for_review", "canceled"]);
+      await walk(db, shop, lost!, ["failed", "queued", "processing", "failed"]);
+
+      // Only the round that produced nothing comes back, once, however often the item fails.
+      expect(await creditBalance(db, shop)).toEqual({ available: before.available + 1, held: 0 });
+      const refunds = await db.creditLedgerEntry.findMany({ where: { shop, source: "refund" } });
+      expect(refunds.map((entry) => [entry.amount, entry.idempotencyKey])).toEqual([
+        [1, `refund:regenerate:${lost!.id}:1`],
+      ]);
+      expect(await ledgerSum(db, shop)).toBe(before.available + 1);
     },
   );
 });

@@ -8,6 +8,7 @@ import { afterAll } from "vitest";
 
 import { createAiProvider, type AiProvider } from "~/ai";
 import { DatabasePredictionLedger } from "~/ai/replicate/database-ledger.server";
+import { grantCredits } from "~/billing/ledger.server";
 import { createPrismaClient } from "~/db/client.server";
 import db from "~/db.server";
 import type { JobDeps } from "~/jobs/deps.server";
@@ -53,6 +54,8 @@ export interface JobHarnessOptions extends JobCatalogOptions {
   replicate?: ReplicateEmulatorOptions;
   /** The Admin client's timeouts and retries (the fault tests shorten them). */
   admin?: AdminClientOptions;
+  /** Credits granted to the shop beside its plan's (jobs hold credits at intake). */
+  credits?: number;
 }
 
 export const FAST_TUNING: QueueTuning = {
@@ -76,6 +79,15 @@ export async function startJobHarness(options: JobHarnessOptions) {
 
   const jobsDb: PrismaClient =
     options.backend === "database" ? db : createPrismaClient(migratedDatabase("PostgreSQL"));
+  const credits = options.credits ?? 100_000;
+  if (credits > 0) {
+    await grantCredits(jobsDb, shop, {
+      amount: credits,
+      source: "test",
+      description: "Credits for the job tests",
+      idempotencyKey: "job-harness",
+    });
+  }
   if (options.backend === "bullmq") {
     // Worker processes read the offline session from the database they are configured with.
     const session = await db.session.findUniqueOrThrow({ where: { id: `offline_${shop}` } });

@@ -1,3 +1,9 @@
+-- AlterTable
+ALTER TABLE "Job" ADD COLUMN     "intakeErrorCode" TEXT;
+
+-- AlterTable
+ALTER TABLE "SavedRecipe" ADD COLUMN     "position" TEXT NOT NULL DEFAULT 'after-original';
+
 -- CreateTable
 CREATE TABLE "AuditEvent" (
     "id" TEXT NOT NULL,
