@@ -61,6 +61,18 @@ export function searchProducts(
     .sort(sorter);
 }
 
+function distinctStrings(values: string[], args: unknown) {
+  const distinct = [...new Set(values.filter((value) => value !== ""))].sort((a, b) =>
+    a.localeCompare(b),
+  );
+  return connection(
+    distinct,
+    args as ConnectionArgs,
+    (value) => value,
+    (value) => value,
+  );
+}
+
 export const productResolvers: ResolverModule = {
   query: {
     products: (args, context) => {
@@ -82,6 +94,15 @@ export const productResolvers: ResolverModule = {
         count: limit === null ? count : Math.min(count, limit),
         precision: limit !== null && count > limit ? "AT_LEAST" : "EXACT",
       };
+    },
+    // The shop's distinct vendors and product types, alphabetically, as a StringConnection.
+    productVendors: (args, context) => {
+      requireScope(context, "read_products");
+      return distinctStrings(context.shop.products.map((product) => product.vendor), args);
+    },
+    productTypes: (args, context) => {
+      requireScope(context, "read_products");
+      return distinctStrings(context.shop.products.map((product) => product.productType), args);
     },
     product: ({ id }, context) => {
       requireScope(context, "read_products");
