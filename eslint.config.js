@@ -5,7 +5,15 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["build/", "public/build/", ".cache/", "data/", "node_modules/", "coverage/"],
+    ignores: [
+      "build/",
+      "public/build/",
+      ".cache/",
+      "data/",
+      "node_modules/",
+      "coverage/",
+      "extensions/*/dist/",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

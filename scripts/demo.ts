@@ -54,6 +54,7 @@ export function buildIsStale(root = ROOT): boolean {
  * processes load them (parallel test files) would break those.
  */
 export function buildIfStale(root = ROOT): boolean {
+  buildExtensionsIfStale(root);
   if (!buildIsStale(root)) return false;
   const cli = path.join(root, "node_modules", "@remix-run", "dev", "dist", "cli.js");
   const result = spawnSync(process.execPath, [cli, "build"], {
@@ -64,6 +65,54 @@ export function buildIfStale(root = ROOT): boolean {
   });
   if (result.status !== 0) {
     throw new Error(`remix build failed:\n${result.stdout}${result.stderr}`);
+  }
+  return true;
+}
+
+/** The newest change under extensions/, their built bundles left out. */
+function newestExtensionSource(entry: string): number {
+  const stat = fs.statSync(entry);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(
+    stat.mtimeMs,
+    ...fs
+      .readdirSync(entry)
+      .filter((name) => name !== "dist" && name !== "node_modules")
+      .map((name) => newestExtensionSource(path.join(entry, name))),
+  );
+}
+
+/**
+ * The dev store's product list hosts the admin action extensions from their built bundles
+ * (extensions/<name>/dist), so the demo builds them as the Shopify CLI would when they changed.
+ */
+export function buildExtensionsIfStale(root = ROOT): boolean {
+  const extensionsDir = path.join(root, "extensions");
+  if (!fs.existsSync(extensionsDir)) return false;
+  const bundles = fs
+    .readdirSync(extensionsDir, { withFileTypes: true })
+    .filter(
+      (entry) =>
+        entry.isDirectory() &&
+        fs.existsSync(path.join(extensionsDir, entry.name, "shopify.extension.toml")),
+    )
+    .map((entry) => path.join(extensionsDir, entry.name, "dist"));
+  const builtAt = Math.min(
+    ...bundles.map((dist) =>
+      fs.existsSync(dist) && fs.readdirSync(dist).length > 0
+        ? Math.min(
+            ...fs.readdirSync(dist).map((name) => fs.statSync(path.join(dist, name)).mtimeMs),
+          )
+        : 0,
+    ),
+  );
+  if (bundles.length === 0 || newestExtensionSource(extensionsDir) <= builtAt) return false;
+  const result = spawnSync(process.execPath, [path.join(root, "scripts", "build-extensions.ts")], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  if (result.status !== 0) {
+    throw new Error(`building the admin extensions failed:\n${result.stdout}${result.stderr}`);
   }
   return true;
 }

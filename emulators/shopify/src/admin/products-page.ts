@@ -8,21 +8,32 @@ import { searchProducts } from "../resolvers/products.ts";
 import type { DevStore } from "../server.ts";
 import type { ProductRecord, ShopRecord } from "../state.ts";
 import { fileUrl, productMedia, settle } from "../views.ts";
-import { html, type SafeHtml } from "./html.ts";
+import fs from "node:fs";
+
+import {
+  extensionActions,
+  extensionFrame,
+  extensionsApp,
+  SELECTION_TARGET,
+} from "./extensions/extension-actions.ts";
+import { html, jsonScript, type SafeHtml } from "./html.ts";
 import { adminBase, adminPage, appBase } from "./layout.ts";
 
 const PAGE_SIZE = 50;
 
 /**
- * Bulk actions of the product list, by app handle. In Shopify they come from an app's admin action
- * or admin link extensions; until this project ships its extensions (extensions/README.md), the dev
- * store offers Photo Studio's as an admin link: the app opens at `path` with the selection as
- * `ids[]=<product id>` query parameters (numeric ids), which is how Shopify passes a bulk
- * selection to an admin link.
+ * Admin link bulk actions of the product list, by app handle: the app opens at `path` with the
+ * selection as `ids[]=<product id>` query parameters (numeric ids), which is how Shopify passes a
+ * bulk selection to an admin link. Photo Studio's own entry is its action extension
+ * (extensions/photo-studio-bulk-action, see ./extensions/extension-actions.ts).
  */
-export const PRODUCT_BULK_ACTIONS: Record<string, Array<{ label: string; path: string }>> = {
-  "photo-studio": [{ label: "Photo Studio: enhance images", path: "/app" }],
-};
+export const PRODUCT_BULK_ACTIONS: Record<string, Array<{ label: string; path: string }>> = {};
+
+const MODAL_SCRIPT = new URL("./extensions/products-modal.js", import.meta.url);
+
+/** The shell serves only its own assets folder; the modal's script travels with the page. */
+const scriptDataUrl = (code: string) =>
+  `data:text/javascript;base64,${Buffer.from(code).toString("base64")}`;
 
 const STATUS_BADGES: Record<ProductRecord["status"], SafeHtml> = {
   ACTIVE: html`<span class="badge badge-success">Active</span>`,
@@ -64,7 +75,21 @@ function productRow(context: ResolverContext, product: ProductRecord): SafeHtml 
 }
 
 function bulkActionMenu(devStore: DevStore, shop: ShopRecord): SafeHtml {
-  const actions = devStore.apps.flatMap((app) =>
+  const owner = extensionsApp(devStore);
+  const extensionItems = owner
+    ? extensionActions(SELECTION_TARGET).map(
+        (action) =>
+          html`<button
+            type="button"
+            class="menu-item"
+            role="menuitem"
+            data-extension-action="${action.handle}"
+          >
+            ${action.label}
+          </button>`,
+      )
+    : [];
+  const links = devStore.apps.flatMap((app) =>
     (PRODUCT_BULK_ACTIONS[app.handle] ?? []).map(
       (action) =>
         html`<button
@@ -77,6 +102,7 @@ function bulkActionMenu(devStore: DevStore, shop: ShopRecord): SafeHtml {
         </button>`,
     ),
   );
+  const actions = [...extensionItems, ...links];
   return html`<div class="bulk-bar" data-bulk-bar>
     <span data-selected-count>Select products for bulk actions</span>
     <div class="menu">
@@ -107,6 +133,38 @@ function pagination(base: string, query: string, page: number, pages: number): S
   return html`<div class="pagination">
     ${link(page - 1, "‹ Previous")}<span>Page ${page} of ${pages}</span>${link(page + 1, "Next ›")}
   </div>`;
+}
+
+/**
+ * The modal an action extension runs in, and each extension's frame document (the bundle and the
+ * host), so opening it needs no further request.
+ */
+function extensionModal(devStore: DevStore, shop: ShopRecord): SafeHtml {
+  const app = extensionsApp(devStore);
+  if (!app) return html``;
+  const frames = Object.fromEntries(
+    extensionActions(SELECTION_TARGET).map((action) => [
+      action.handle,
+      extensionFrame(devStore, shop, app, action),
+    ]),
+  );
+  return html`${jsonScript("extension-frames", frames)}
+    <dialog
+      class="extension-modal"
+      data-extension-modal
+      data-app-base="${appBase(shop, app)}"
+      aria-label="${app.name}"
+      style="width:min(640px,95vw);height:min(640px,90vh);padding:0;border:0;border-radius:12px;"
+    >
+      <div style="display:flex;flex-direction:column;height:100%">
+        <div style="display:flex;justify-content:flex-end;padding:4px 8px">
+          <button type="button" class="button" data-extension-close aria-label="Close">×</button>
+        </div>
+        <div class="empty" data-extension-error hidden><p></p></div>
+        <iframe title="${app.name}" style="flex:1;border:0;width:100%"></iframe>
+      </div>
+    </dialog>
+    <script src="${scriptDataUrl(fs.readFileSync(MODAL_SCRIPT, "utf8"))}"></script>`;
 }
 
 export function productsPage(devStore: DevStore, shop: ShopRecord, url: URL): Response {
@@ -175,6 +233,7 @@ export function productsPage(devStore: DevStore, shop: ShopRecord, url: URL): Re
         </div>
         ${table} ${pagination(base, query, page, pages)}
       </form>
+      ${extensionModal(devStore, shop)}
     </div>`,
   });
 }

@@ -1,0 +1,25 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+
+import { answer, invalid, methodNotAllowed, readJson } from "~/extensions-api/responses.server";
+import { extensionStartSchema, startFromExtension } from "~/extensions-api/start.server";
+import { jobRuntime } from "~/jobs/runtime.server";
+import { authenticate } from "~/shopify.server";
+
+/**
+ * Starts a job from the bulk action or the product action: `{ productIds, choiceId }`. Answers
+ * 201 with the job id, or a refusal the extension shows as is (no images, a job already running,
+ * not enough credits). OPTIONS preflights are answered by authenticate.admin.
+ */
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { session, cors } = await authenticate.admin(request);
+  if (request.method !== "POST") return methodNotAllowed(cors, "POST");
+  const parsed = extensionStartSchema.safeParse(await readJson(request));
+  if (!parsed.success) return invalid(cors, parsed.error);
+  const deps = jobRuntime();
+  return answer(
+    cors,
+    async () =>
+      startFromExtension(deps, await deps.adminFor(session.shop), session.shop, parsed.data),
+    201,
+  );
+};
