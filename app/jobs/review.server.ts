@@ -13,6 +13,8 @@ import { providerForShop } from "../settings/shop-settings.server.ts";
 import { itemPrefix } from "../storage/keys.ts";
 
 import type { JobDeps, WriteBackTask } from "./deps.server.ts";
+import { recordAudit } from "../audit/audit.server.ts";
+
 import { releaseUnusedJobCredits } from "./credits.server.ts";
 import { QUEUES } from "./deps.server.ts";
 import { queueWrite, type GenerateTask } from "./generate.server.ts";
@@ -77,7 +79,7 @@ async function eachItem(
 }
 
 export async function approveItems(deps: Deps, shop: string, itemIds: string[]) {
-  return eachItem(deps, shop, itemIds, ["ready_for_review"], async (item) => {
+  const outcome = await eachItem(deps, shop, itemIds, ["ready_for_review"], async (item) => {
     const variant = await deps.db.variant.findFirst({
       where: { shop, jobItemId: item.id },
       orderBy: { createdAt: "desc" },
@@ -90,6 +92,14 @@ export async function approveItems(deps: Deps, shop: string, itemIds: string[]) 
     await transition(deps.db, shop, item, "approved", "approved by the merchant");
     await queueWrite(deps, shop, item.id, variant.id);
   });
+  if (outcome.done.length > 0) {
+    await recordAudit(deps.db, shop, {
+      action: "images.approved",
+      actor: "merchant",
+      details: { images: outcome.done.length },
+    });
+  }
+  return outcome;
 }
 
 export async function rejectItems(deps: Deps, shop: string, itemIds: string[]) {

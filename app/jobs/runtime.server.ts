@@ -9,6 +9,7 @@ import { getAiProvider } from "../ai/provider.server.ts";
 import prisma from "../db.server.ts";
 import { getEnv } from "../env.server.ts";
 import { adminClientFor } from "../shopify/admin-client.server.ts";
+import { startRetentionSchedule } from "../retention/purge.server.ts";
 import { storageFor } from "../storage/object-storage.server.ts";
 
 import type { JobDeps } from "./deps.server.ts";
@@ -44,6 +45,8 @@ export function startWorkers() {
   globalThis.photoStudioJobs!.working = true;
   const { workerConcurrency } = getEnv();
   startJobWorkers(deps, { generate: workerConcurrency, write: workerConcurrency * 2 });
+  // Every worker process purges what retention says is due; concurrent runs are safe.
+  startRetentionSchedule(deps);
   return deps;
 }
 

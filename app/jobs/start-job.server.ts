@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 
+import { recordAudit } from "../audit/audit.server.ts";
 import type { ProductSelection } from "../shopify/catalog.server.ts";
 
 import type { JobDeps, JobTask } from "./deps.server.ts";
@@ -53,6 +54,17 @@ export async function startJob(
     { shop, jobId: job.id },
     { key: `intake:${job.id}` },
   );
+  await recordAudit(deps.db, shop, {
+    action: "job.started",
+    actor: "merchant",
+    subjectType: "job",
+    subjectId: job.id,
+    details: {
+      preset: request.recipe.preset,
+      mode: request.mode,
+      autoApprove: request.autoApprove,
+    },
+  });
   return job;
 }
 

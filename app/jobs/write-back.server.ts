@@ -13,6 +13,8 @@ import {
   type WriteBackProgress,
 } from "../shopify/media-write-back.server.ts";
 
+import { recordAudit } from "../audit/audit.server.ts";
+
 import type { ItemTask, JobDeps, WriteBackTask } from "./deps.server.ts";
 import { classifyFailure, RetryableStepError } from "./failures.ts";
 import { extensionFor, handleStepError } from "./generate.server.ts";
@@ -144,6 +146,13 @@ export async function runWrite(deps: JobDeps, { shop, itemId }: ItemTask) {
         },
       });
       await transition(deps.db, shop, current, "written");
+      await recordAudit(deps.db, shop, {
+        action: "images.written",
+        actor: "system",
+        subjectType: "jobItem",
+        subjectId: current.id,
+        details: { jobId: current.jobId, productId: row.productId, method: result.method },
+      });
     });
   } catch (error) {
     const failure = classifyFailure(error);
@@ -214,6 +223,13 @@ export async function runRestore(deps: JobDeps, { shop, writeBackId }: WriteBack
         data: { state: "restored", restoredAt: new Date() },
       });
       if (item.status === "written") await transition(deps.db, shop, item, "restored");
+      await recordAudit(deps.db, shop, {
+        action: "images.restored",
+        actor: "merchant",
+        subjectType: "jobItem",
+        subjectId: item.id,
+        details: { jobId: item.jobId, productId: row.productId },
+      });
     });
   } catch (error) {
     const failure = classifyFailure(error);

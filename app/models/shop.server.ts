@@ -1,5 +1,7 @@
 import type { PrismaClient } from "@prisma/client";
 
+import { recordAudit } from "../audit/audit.server.ts";
+
 /**
  * Installations: one row per store, kept across uninstalls so the app knows when a store left, and
  * erased when Shopify sends shop/redact.
@@ -34,8 +36,9 @@ export async function recordScopesUpdate(db: PrismaClient, shop: string, scopes:
 }
 
 /**
- * shop/redact: everything Photo Studio holds about the store goes. Later capabilities (images,
- * billing ledger) add their own erasure here, so this stays the single place to look. Deleting a
+ * shop/redact: everything Photo Studio holds about the store goes, but for the audit record of
+ * the erasure itself (counts only). Later capabilities add their own erasure here, so this stays
+ * the single place to look. Deleting a
  * job cascades to its items, variants and write-backs; the explicit deletes catch any row whose
  * job is already gone.
  */
@@ -56,12 +59,17 @@ export async function eraseShop(db: PrismaClient, shop: string) {
     db.imageFacts.deleteMany({ where: { shop } }),
     db.creditAccount.deleteMany({ where: { shop } }),
     db.creditLedgerEntry.deleteMany({ where: { shop } }),
+    db.auditEvent.deleteMany({ where: { shop } }),
   ]);
-  return {
+  const erased = {
     sessions: sessions.count,
     shops: shops.count,
     jobs: jobs.count,
     jobTransitions: transitions.count,
     queueTasks: tasks.count,
   };
+  // The one row that outlives the shop: proof that the erasure happened, with counts only. A
+  // repeated shop/redact replaces it (the delete above), so there is never more than one.
+  await recordAudit(db, shop, { action: "shop.erased", actor: "system", details: erased });
+  return erased;
 }

@@ -5,6 +5,7 @@
  * Every sentence here must stay true of the code; when the code changes, change the sentence.
  */
 import type { AiOperation } from "../ai/provider.ts";
+import { AUDIT_RETENTION_DAYS } from "../audit/audit.server.ts";
 import { DEFAULT_MODELS, parseModelRef } from "../ai/replicate/models.server.ts";
 import type { AppEnv } from "../env.server.ts";
 
@@ -131,7 +132,9 @@ export function privacyStatement(input: PrivacyInput): PrivacySection[] {
       heading: "How long it is kept",
       paragraphs: [
         `Your retention settings: source images and rejected results ${plural(settings.retentionDays, "day")}, approved results ${plural(settings.resultRetentionDays, "day")}. You can change them in Settings.`,
-        "Automatic deletion at the end of these periods is not running yet in this version of Photo Studio, so files stay in storage beyond them.",
+        `Photo Studio checks every hour and deletes the files whose period has passed: a source image ${plural(settings.retentionDays, "day")} after it was downloaded, or, when its result was written to your store, ${plural(settings.retentionDays, "day")} after that write, which is how long you can restore the original; a rejected or unreviewed result ${plural(settings.retentionDays, "day")} after it was made; an approved result ${plural(settings.resultRetentionDays, "day")} after you approved it. The job records stay and show those images as expired.`,
+        "You can also delete a job's, a product's or all of your images and job records at once, and download your data, on the Your data page. Deleting now takes effect immediately.",
+        `A log of what happened in your store's Photo Studio (jobs started, images written or restored, data deleted or downloaded, files deleted automatically) is kept for ${plural(AUDIT_RETENTION_DAYS, "day")}. It holds only ids, counts and codes.`,
       ],
     },
     processingSection(input),
@@ -140,7 +143,7 @@ export function privacyStatement(input: PrivacyInput): PrivacySection[] {
       heading: "Deleting your data",
       paragraphs: [
         "When you uninstall Photo Studio, its access to your store ends at once: the access token is deleted.",
-        "48 hours after you uninstall, Shopify asks Photo Studio to erase your store's data, and Photo Studio deletes every record it holds about your store from its database: jobs and their results, settings, recipes, credits, and the store itself.",
+        `48 hours after you uninstall, Shopify asks Photo Studio to erase your store's data, and Photo Studio deletes every record it holds about your store from its database: jobs and their results, settings, recipes, credits, the activity log, and the store itself. One record stays: that the erasure took place, with your store's address and how many records were deleted, and nothing else; it is deleted after ${plural(AUDIT_RETENTION_DAYS, "day")}.`,
         "The image files of your store (originals kept for restore, results, previews) are deleted from storage in the same step.",
       ],
     },

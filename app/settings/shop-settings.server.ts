@@ -7,6 +7,7 @@ import type { PrismaClient } from "@prisma/client";
 import { z } from "zod";
 
 import { createAiProvider } from "../ai/index.ts";
+import { recordAudit } from "../audit/audit.server.ts";
 import type { AiProvider } from "../ai/provider.ts";
 import { replicateOptionsFromEnv } from "../ai/replicate/config.server.ts";
 import { DatabasePredictionLedger } from "../ai/replicate/database-ledger.server.ts";
@@ -170,12 +171,28 @@ export async function saveShopSettings(
   // reaches every shop that never chose.
   const choice =
     config.aiProviderChoices.length > 1 && aiProvider ? (aiProvider as ProviderName) : undefined;
+  const before = await getShopSettings(db, shop, config);
   const row = await db.shopSettings.upsert({
     where: { shop },
     create: { shop, ...values, aiProvider: choice ?? null },
     update: { ...values, ...(choice ? { aiProvider: choice } : {}) },
   });
-  return { ok: true, settings: settingsFromRow(row, config) };
+  const settings = settingsFromRow(row, config);
+  const changed = (Object.keys(settings) as Array<keyof typeof settings>).filter(
+    (field) => settings[field] !== before[field],
+  );
+  if (changed.length > 0) {
+    await recordAudit(db, shop, {
+      action: "settings.changed",
+      actor: "merchant",
+      details: {
+        fields: changed,
+        retentionDays: settings.retentionDays,
+        resultRetentionDays: settings.resultRetentionDays,
+      },
+    });
+  }
+  return { ok: true, settings };
 }
 
 declare global {
