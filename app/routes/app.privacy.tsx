@@ -65,7 +65,9 @@ export default function Privacy() {
           <BlockStack gap="400">
             <Text as="p" tone="subdued">
               This statement is generated from how this copy of Photo Studio is set up, and from
-              your store&apos;s <Link url="/app/settings">settings</Link>.
+              your store&apos;s <Link url="/app/settings">settings</Link>. To download what Photo
+              Studio holds about your store, or delete it now, go to{" "}
+              <Link url="/app/data">Your data</Link>.
             </Text>
             {sections.map((section) => (
               <Card key={section.id}>
