@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 
 import { answer, invalid, methodNotAllowed, readJson } from "~/extensions-api/responses.server";
 import { extensionStartSchema, startFromExtension } from "~/extensions-api/start.server";
@@ -22,4 +22,11 @@ export const action = async ({ request }: ActionFunctionArgs) => {
       startFromExtension(deps, await deps.adminFor(session.shop), session.shop, parsed.data),
     201,
   );
+};
+
+// Remix hands OPTIONS (the extension's CORS preflight) and GET to the loader, not the action:
+// authenticate.admin answers the preflight itself; anything else here is the wrong method.
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  const { cors } = await authenticate.admin(request);
+  return methodNotAllowed(cors, "POST");
 };

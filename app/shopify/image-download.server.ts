@@ -62,15 +62,31 @@ function megabytes(bytes: number) {
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /**
- * https only. Plain http is for the local dev store (on this machine) in development and tests,
- * never in production.
+ * The local dev store the process was pointed at (`npm run demo`, benchmarks), whose CDN speaks
+ * plain http on this machine. Read at run time: the production build fixes NODE_ENV, and the demo
+ * runs that build.
+ */
+function devStoreOrigin(): string | null {
+  const configured = process.env["SHOPIFY_DEV_STORE_URL"];
+  if (!configured) return null;
+  try {
+    return new URL(configured).origin;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * https only. Plain http is for the local dev store (on this machine): in development and tests,
+ * and in a production build only from the dev store the process was pointed at.
  */
 function allowedUrl(url: URL): boolean {
   if (url.protocol === "https:") return true;
+  const loopback = LOOPBACK.has(url.hostname) || url.hostname.endsWith(".localhost");
   return (
     url.protocol === "http:" &&
-    process.env.NODE_ENV !== "production" &&
-    (LOOPBACK.has(url.hostname) || url.hostname.endsWith(".localhost"))
+    loopback &&
+    (process.env.NODE_ENV !== "production" || url.origin === devStoreOrigin())
   );
 }
 

@@ -107,7 +107,8 @@ describe("authenticating admin extension requests", () => {
       method: "OPTIONS",
       bearer: null,
     });
-    const response = await callRoute(jobRoute.action, request);
+    // Remix routes an OPTIONS request to the loader, whatever the route's action does.
+    const response = await callRoute(jobRoute.loader, request);
 
     expect(response.status).toBe(204);
     expectCors(response);

@@ -227,4 +227,23 @@ describe("downloadImage", () => {
       process.env.NODE_ENV = previous;
     }
   });
+
+  it("in production, takes plain http only from the local dev store it was pointed at", async () => {
+    const previous = { env: process.env.NODE_ENV, store: process.env.SHOPIFY_DEV_STORE_URL };
+    process.env.NODE_ENV = "production";
+    try {
+      process.env.SHOPIFY_DEV_STORE_URL = "http://127.0.0.1:1";
+      const error = await failure(`${base}/photo.jpg`);
+      expect(error.message).toMatch(/secure \(https\) connection/);
+      expect(hits.get("/photo.jpg")).toBeUndefined();
+
+      process.env.SHOPIFY_DEV_STORE_URL = `${base}/`;
+      const downloaded = await downloadImage(`${base}/photo.jpg`, fast);
+      expect(downloaded.length).toBeGreaterThan(0);
+    } finally {
+      process.env.NODE_ENV = previous.env;
+      if (previous.store === undefined) delete process.env.SHOPIFY_DEV_STORE_URL;
+      else process.env.SHOPIFY_DEV_STORE_URL = previous.store;
+    }
+  });
 });

@@ -98,11 +98,17 @@ export const productResolvers: ResolverModule = {
     // The shop's distinct vendors and product types, alphabetically, as a StringConnection.
     productVendors: (args, context) => {
       requireScope(context, "read_products");
-      return distinctStrings(context.shop.products.map((product) => product.vendor), args);
+      return distinctStrings(
+        context.shop.products.map((product) => product.vendor),
+        args,
+      );
     },
     productTypes: (args, context) => {
       requireScope(context, "read_products");
-      return distinctStrings(context.shop.products.map((product) => product.productType), args);
+      return distinctStrings(
+        context.shop.products.map((product) => product.productType),
+        args,
+      );
     },
     product: ({ id }, context) => {
       requireScope(context, "read_products");
