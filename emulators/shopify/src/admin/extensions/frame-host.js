@@ -316,8 +316,9 @@
     "s-button": Button,
     "s-banner": Banner,
     "s-select": Select,
-    "s-option": Hidden,
-    "s-option-group": Hidden,
+    // A registry takes each constructor once: a second name needs a class of its own.
+    "s-option": class extends Hidden {},
+    "s-option-group": class extends Hidden {},
     "s-thumbnail": Thumbnail,
     "s-progress": Progress,
     "s-link": Link,
