@@ -15,6 +15,7 @@ import { PRESETS, type PresetId } from "../images/presets.ts";
 import { providerForShop } from "../settings/shop-settings.server.ts";
 import { downloadImage } from "../shopify/image-download.server.ts";
 import { originalKey, variantKey } from "../storage/keys.ts";
+import { prepareThumbnail } from "../storage/thumbnails.server.ts";
 
 import type { ItemTask, JobDeps } from "./deps.server.ts";
 import { QUEUES } from "./deps.server.ts";
@@ -93,6 +94,7 @@ export async function runGeneration(deps: JobDeps, task: GenerateTask) {
       extensionFor(result.format),
     );
     await deps.storage.put(storageKey, result.bytes, { contentType: result.mimeType });
+    await prepareThumbnail(deps.storage, storageKey, result.bytes);
     await finishGeneration(deps, item, job.autoApprove, {
       storageKey,
       width: result.width,
@@ -272,6 +274,7 @@ async function keepOriginal(deps: JobDeps, item: JobItem): Promise<Buffer> {
   const { facts } = await openImage(bytes);
   const key = originalKey(item.shop, item.jobId, item.id, extensionFor(facts.format));
   await deps.storage.put(key, bytes, { contentType: facts.mimeType });
+  await prepareThumbnail(deps.storage, key, bytes);
   await deps.db.jobItem.updateMany({
     where: { id: item.id, shop: item.shop },
     data: { originalKey: key },

@@ -95,3 +95,17 @@ export async function readRendition(
 }
 
 const inFlight = new Map<string, Promise<Buffer>>();
+
+/**
+ * Makes the grid's thumbnail while the image's bytes are still in memory (when a job stores an
+ * original or a result), so the review page's first view reads small files instead of decoding
+ * every full-size image at once. A failure here only means the page makes it on demand.
+ */
+export async function prepareThumbnail(storage: ObjectStorage, key: string, bytes: Buffer) {
+  try {
+    const thumb = await makeRendition(bytes, RENDITION_PX.thumb);
+    await storage.put(renditionKey(key, "thumb"), thumb, { contentType: "image/webp" });
+  } catch {
+    // Left to readRendition, which reports a broken image properly when a page asks for it.
+  }
+}
