@@ -86,6 +86,40 @@ export interface ProductPage {
 
 // --- Admin API documents ----------------------------------------------------------------------
 
+/** What the browser shows of a product; $imagesFirst is each query's own variable. */
+const BROWSED_PRODUCT_FIELDS = `#graphql
+  fragment PhotoStudioBrowsedProduct on Product {
+    id
+    title
+    status
+    productType
+    vendor
+    featuredMedia {
+      alt
+      preview {
+        image {
+          url(transform: { maxWidth: 120, maxHeight: 120 })
+        }
+      }
+    }
+    media(first: $imagesFirst, query: "media_type:IMAGE") {
+      pageInfo {
+        hasNextPage
+      }
+      nodes {
+        id
+        ... on MediaImage {
+          image {
+            url
+            width
+            height
+          }
+        }
+      }
+    }
+  }
+`;
+
 const PRODUCT_BROWSER_QUERY = `#graphql
   query PhotoStudioProductBrowser(
     $query: String
@@ -112,76 +146,22 @@ const PRODUCT_BROWSER_QUERY = `#graphql
       edges {
         cursor
         node {
-          id
-          title
-          status
-          productType
-          vendor
-          featuredMedia {
-            alt
-            preview {
-              image {
-                url(transform: { maxWidth: 120, maxHeight: 120 })
-              }
-            }
-          }
-          media(first: $imagesFirst, query: "media_type:IMAGE") {
-            pageInfo {
-              hasNextPage
-            }
-            nodes {
-              id
-              ... on MediaImage {
-                image {
-                  url
-                  width
-                  height
-                }
-              }
-            }
-          }
+          ...PhotoStudioBrowsedProduct
         }
       }
     }
   }
+  ${BROWSED_PRODUCT_FIELDS}
 `;
 
 const PRODUCTS_BY_ID_QUERY = `#graphql
   query PhotoStudioProductBrowserByIds($ids: [ID!]!, $imagesFirst: Int!) {
     nodes(ids: $ids) {
       __typename
-      ... on Product {
-        id
-        title
-        status
-        productType
-        vendor
-        featuredMedia {
-          alt
-          preview {
-            image {
-              url(transform: { maxWidth: 120, maxHeight: 120 })
-            }
-          }
-        }
-        media(first: $imagesFirst, query: "media_type:IMAGE") {
-          pageInfo {
-            hasNextPage
-          }
-          nodes {
-            id
-            ... on MediaImage {
-              image {
-                url
-                width
-                height
-              }
-            }
-          }
-        }
-      }
+      ...PhotoStudioBrowsedProduct
     }
   }
+  ${BROWSED_PRODUCT_FIELDS}
 `;
 
 const PRODUCT_COUNT_QUERY = `#graphql

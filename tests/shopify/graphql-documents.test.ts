@@ -28,16 +28,30 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Every `#graphql` document the app (and its extensions) can send to the Admin API. */
+const GRAPHQL_CONSTANT = /const (\w+) = `#graphql\n([\s\S]*?)`/g;
+
+/**
+ * Every `#graphql` operation the app (and its extensions) can send to the Admin API, with the
+ * fragments it interpolates (`${FRAGMENT}`, a constant of the same file) filled in as they are
+ * when the app sends it. Fragment-only constants are checked inside the operations that use them.
+ */
 const documents = ["app", "extensions"]
   .filter((dir) => fs.existsSync(dir))
   .flatMap(sourceFiles)
-  .flatMap((file) =>
-    [...fs.readFileSync(file, "utf8").matchAll(/`#graphql\n([\s\S]*?)`/g)].map((match) => ({
-      file,
-      source: match[1]!,
-    })),
-  );
+  .flatMap((file) => {
+    const text = fs.readFileSync(file, "utf8");
+    const constants = new Map(
+      [...text.matchAll(GRAPHQL_CONSTANT)].map((match) => [match[1]!, match[2]!]),
+    );
+    const fill = (source: string): string =>
+      source.replace(/\$\{(\w+)\}/g, (whole, name: string) => {
+        const fragment = constants.get(name);
+        return fragment === undefined ? whole : fill(fragment);
+      });
+    return [...text.matchAll(/`#graphql\n([\s\S]*?)`/g)]
+      .map((match) => ({ file, source: fill(match[1]!) }))
+      .filter(({ source }) => /^\s*(query|mutation|subscription)\b/m.test(source));
+  });
 
 describe(`GraphQL documents against Shopify's Admin API ${ADMIN_API_VERSION}`, () => {
   it("finds the app's documents", () => {
