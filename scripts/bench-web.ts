@@ -19,7 +19,6 @@
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
@@ -35,7 +34,7 @@ import {
   waitForInteraction,
 } from "../tests/support/web-vitals.ts";
 
-import { buildIfStale, startDemoStack } from "./demo.ts";
+import { buildIfStale, freeDemoPorts, startDemoStack } from "./demo.ts";
 
 const RUNS = Number(process.env.BENCH_WEB_RUNS ?? 3);
 const PRODUCTS = 50;
@@ -71,19 +70,6 @@ function median(values: number[]) {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, async () => {
-      const server = net.createServer();
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      return server;
-    }),
-  );
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
-
 async function waitFor<T>(check: () => Promise<T | undefined>, what: string, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -106,10 +92,10 @@ await applyMigrations(target);
 const db = createPrismaClient(target);
 
 if (buildIfStale()) console.log("bench:web: built the app (remix build)");
-const [admin, front, app] = await freePorts(3);
+const ports = await freeDemoPorts();
 const appOutput: string[] = [];
 const stack = await startDemoStack({
-  ports: { admin: admin!, front: front!, app: app! },
+  ports,
   publicHost: "127.0.0.1",
   devStoreDir: null,
   credentials,

@@ -117,6 +117,20 @@ export function buildExtensionsIfStale(root = ROOT): boolean {
   return true;
 }
 
+/** Three ports free on this machine for a demo stack beside others (tests, benchmarks). */
+export async function freeDemoPorts(): Promise<DemoPorts> {
+  const servers = await Promise.all(
+    Array.from({ length: 3 }, async () => {
+      const server = net.createServer();
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      return server;
+    }),
+  );
+  const [admin, front, app] = servers.map((server) => (server.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return { admin: admin!, front: front!, app: app! };
+}
+
 export interface DemoPorts {
   admin: number;
   front: number;

@@ -5,7 +5,6 @@
  * URL, session token, token exchange, the App Bridge stand-in and the Admin API round trip.
  */
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
@@ -19,7 +18,7 @@ import { ADMIN_API_VERSION } from "~/shopify/api-version";
 
 import { DEMO_SHOP } from "../../emulators/shopify/cli";
 import { adminHmacMessage, storeName } from "../../emulators/shopify/src/admin/app-url";
-import { buildIfStale, startDemoStack, type DemoStack } from "../../scripts/demo";
+import { buildIfStale, type DemoStack, freeDemoPorts, startDemoStack } from "../../scripts/demo";
 import { launchChromium, SCREENSHOTS_DIR } from "../support/browser";
 
 const STORE = `/store/${storeName(DEMO_SHOP.domain)}`;
@@ -30,27 +29,14 @@ let page: Page;
 let devStoreDir: string;
 const appOutput: string[] = [];
 
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, async () => {
-      const server = net.createServer();
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      return server;
-    }),
-  );
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
-
 beforeAll(async () => {
   browser = await launchChromium();
   page = await browser.context.newPage();
   buildIfStale();
-  const [admin, front, app] = await freePorts(3);
+  const ports = await freeDemoPorts();
   devStoreDir = fs.mkdtempSync(path.join(os.tmpdir(), "photo-studio-dev-store-"));
   stack = await startDemoStack({
-    ports: { admin: admin!, front: front!, app: app! },
+    ports,
     publicHost: "127.0.0.1",
     devStoreDir,
     credentials: { clientId: API_KEY, clientSecret: API_SECRET_KEY },

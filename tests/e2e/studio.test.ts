@@ -10,7 +10,6 @@
  * generation needs no model download and the job takes seconds.
  */
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
@@ -23,7 +22,7 @@ import db from "~/db.server";
 import { DEMO_SHOP } from "../../emulators/shopify/cli";
 import { storeName } from "../../emulators/shopify/src/admin/app-url";
 import { productLook } from "../../emulators/shopify/src/seed-scaled";
-import { buildIfStale, startDemoStack, type DemoStack } from "../../scripts/demo";
+import { buildIfStale, type DemoStack, freeDemoPorts, startDemoStack } from "../../scripts/demo";
 import { describeViolations, seriousAxeViolations } from "../support/axe";
 import { launchChromium } from "../support/browser";
 
@@ -46,25 +45,12 @@ const flow = {
   before: new Map<number, ReturnType<typeof productLook>>(),
 };
 
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, async () => {
-      const server = net.createServer();
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      return server;
-    }),
-  );
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
-
 beforeAll(async () => {
   browser = await launchChromium();
   page = await browser.context.newPage();
   page.on("pageerror", (error) => pageErrors.push(error.message));
   buildIfStale();
-  const [admin, front, app] = await freePorts(3);
+  const ports = await freeDemoPorts();
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), "photo-studio-studio-e2e-"));
   // The app server inherits this environment: its private storage in the test's folder and the
   // offline provider; its own in-process workers run the jobs, as in `npm run demo`.
@@ -75,7 +61,7 @@ beforeAll(async () => {
     JOB_WORKERS: "in-process",
   });
   stack = await startDemoStack({
-    ports: { admin: admin!, front: front!, app: app! },
+    ports,
     publicHost: "127.0.0.1",
     devStoreDir: path.join(workDir, "dev-store"),
     credentials: { clientId: API_KEY, clientSecret: API_SECRET_KEY },
