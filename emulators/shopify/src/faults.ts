@@ -33,7 +33,7 @@ export const DEFAULT_HANG_MS = 35_000;
 export interface FaultSettings {
   /** Share of Admin GraphQL requests that fail, 0..1. */
   rate?: number;
-  /** Which failures Admin GraphQL requests meet, picked evenly; default ["server-error"]. */
+  /** Which failures Admin GraphQL requests meet, in turn; default ["server-error"]. */
   kinds?: AdminFaultKind[];
   /** How long a "timeout" holds the response before its 504. */
   hangMs?: number;
@@ -243,7 +243,10 @@ export class DevStoreFaults {
   async adminGraphql(context: AdminFaultContext): Promise<Response> {
     const settings = this.settings;
     if (!settings || !this.draw(settings.rate)) return context.run();
-    const kind = settings.kinds[Math.floor(this.random() * settings.kinds.length)]!;
+    // Kinds take turns rather than being drawn: every kind listed shows up once there are as many
+    // faults as kinds, however few requests a run makes (a draw can leave one out).
+    const injected = Object.values(this.counts.admin).reduce((sum, n) => sum + n, 0);
+    const kind = settings.kinds[injected % settings.kinds.length]!;
     this.counts.admin[kind] += 1;
     switch (kind) {
       case "server-error":
