@@ -121,6 +121,46 @@ async function freshBrowser() {
   return fresh;
 }
 
+/**
+ * BENCH_WEB_TRACE=1: what the frame fetched before its LCP, to see where the time goes (request
+ * start, response start and end, in ms from the frame's navigation).
+ */
+const TRACE = process.env.BENCH_WEB_TRACE === "1";
+async function resourcesBefore(frame: Frame, untilMs: number) {
+  const rows = await frame.evaluate(
+    (until) =>
+      (performance.getEntriesByType("resource") as PerformanceResourceTiming[])
+        .filter((entry) => entry.startTime <= until)
+        .map((entry) => ({
+          name: new URL(entry.name).pathname.slice(0, 48),
+          start: Math.round(entry.startTime),
+          firstByte: Math.round(entry.responseStart),
+          end: Math.round(entry.responseEnd),
+          kb: Math.round(entry.encodedBodySize / 1024),
+        })),
+    untilMs,
+  );
+  const documentFacts = await frame.evaluate(() => {
+    const navigation = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+    return {
+      kb: Math.round(navigation.decodedBodySize / 1024),
+      wireKb: Math.round(navigation.encodedBodySize / 1024),
+      end: Math.round(navigation.responseEnd),
+      domNodes: document.getElementsByTagName("*").length,
+    };
+  });
+  const lines = rows.map(
+    (row) => `  ${row.start}\t${row.firstByte}\t${row.end}\t${row.kb} KiB\t${row.name}`,
+  );
+  const heading =
+    `bench:web: document ${documentFacts.kb} KiB (${documentFacts.wireKb} KiB on the wire, ` +
+    `received by ${documentFacts.end} ms, ${documentFacts.domNodes} elements); ` +
+    `resources before LCP ${untilMs} ms (start, first byte, end)`;
+  return [heading, ...lines].join(
+    "\n",
+  );
+}
+
 /** LCP is final once the page has painted everything it loads; give it a quiet moment. */
 async function settle(frame: Frame) {
   await frame.waitForLoadState("networkidle");
@@ -237,6 +277,7 @@ try {
     review.ttfb.push(vitals.ttfbMs ?? NaN);
     review.fcp.push(vitals.fcpMs ?? NaN);
     if (vitals.lcpElement) review.elements.add(vitals.lcpElement);
+    if (TRACE) console.log(await resourcesBefore(frame, vitals.lcpMs));
     const lastId = Math.max(0, ...vitals.interactions.map((interaction) => interaction.id));
     await approve.click();
     const interaction = await waitForInteraction(frame, { after: lastId });

@@ -1,7 +1,8 @@
 /**
- * The review page's data: one job's items with signed links to their original and result at the
- * sizes the page shows (thumbnails in the grid, previews in the detail view), what a regenerate
- * or an erase would cost, and the shop's credits. Built on the job engine's listing
+ * The review page's data: one job's items with signed links to their original and result
+ * thumbnails, what a regenerate or an erase would cost, and the shop's credits. The detail view's
+ * larger previews are signed when it opens (`reviewPreviews`): a link is about 300 bytes, sent twice
+ * (in the HTML and in the page's data), and 120 preview links nobody opens were half the page. Built on the job engine's listing
  * (app/jobs/listing.server.ts); another shop's job answers null, exactly like a missing one.
  */
 import type { PrismaClient } from "@prisma/client";
@@ -32,7 +33,12 @@ const FILTER_STATES: Record<Exclude<ReviewFilter, "all">, ItemState[]> = {
 
 export interface ReviewImage {
   thumb: string;
-  preview: string;
+}
+
+/** The detail view's images: previews about 1200 px wide (app/storage/thumbnails.server.ts). */
+export interface ReviewPreviews {
+  original: string | null;
+  result: string | null;
 }
 
 export interface ReviewTile {
@@ -104,12 +110,9 @@ export async function reviewView(
   const tiles = page.items.map((item): ReviewTile => {
     const variant = item.variant;
     const original: ReviewImage | null = item.originalKey
-      ? {
-          thumb: imageLink(shop, item.originalKey, "thumb", now),
-          preview: imageLink(shop, item.originalKey, "preview", now),
-        }
+      ? { thumb: imageLink(shop, item.originalKey, "thumb", now) }
       : item.sourceUrl
-        ? { thumb: item.sourceUrl, preview: item.sourceUrl }
+        ? { thumb: item.sourceUrl }
         : null;
     return {
       id: item.id,
@@ -123,7 +126,6 @@ export async function reviewView(
         ? {
             variantId: variant.id,
             thumb: imageLink(shop, variant.storageKey, "thumb", now),
-            preview: imageLink(shop, variant.storageKey, "preview", now),
             width: variant.width,
             height: variant.height,
             origin: variant.origin,
@@ -152,5 +154,38 @@ export async function reviewView(
       erase: { credits: ERASE_CREDIT_COST, label: formatCredits(ERASE_CREDIT_COST) },
     },
     credits: { available: balance.available },
+  };
+}
+
+/**
+ * Preview links for one item of one of the shop's jobs: its original and its latest result.
+ * Another shop's item answers null, exactly like a missing one.
+ */
+export async function reviewPreviews(
+  db: PrismaClient,
+  shop: string,
+  jobId: string,
+  itemId: string,
+  now = Date.now(),
+): Promise<ReviewPreviews | null> {
+  const item = await db.jobItem.findFirst({
+    where: { id: itemId, jobId, shop },
+    select: {
+      originalKey: true,
+      sourceUrl: true,
+      variants: {
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        take: 1,
+        select: { storageKey: true },
+      },
+    },
+  });
+  if (!item) return null;
+  const variant = item.variants[0];
+  return {
+    original: item.originalKey
+      ? imageLink(shop, item.originalKey, "preview", now)
+      : (item.sourceUrl ?? null),
+    result: variant ? imageLink(shop, variant.storageKey, "preview", now) : null,
   };
 }

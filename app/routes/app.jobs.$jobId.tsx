@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import type { ShouldRevalidateFunction } from "@remix-run/react";
-import { useFetcher, useLoaderData, useNavigation, useOutlet } from "@remix-run/react";
+import { useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
 import { TitleBar } from "@shopify/app-bridge-react";
 import {
   Banner,
@@ -86,25 +85,7 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
   }
 };
 
-// The review page is this route's child; its approve and reject answers carry what changed, so
-// this page's progress need not be recounted under it on every click.
-export const shouldRevalidate: ShouldRevalidateFunction = ({
-  currentUrl,
-  formMethod,
-  defaultShouldRevalidate,
-}) => {
-  if (formMethod && currentUrl.pathname.endsWith("/review")) return false;
-  return defaultShouldRevalidate;
-};
-
-export default function JobRoute() {
-  const outlet = useOutlet();
-  // The review page nests under this route's URL; it replaces the job page rather than sitting in it.
-  if (outlet) return outlet;
-  return <JobPage />;
-}
-
-function JobPage() {
+export default function JobPage() {
   const { job, progress: initial, productTitles } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   const progress = useJobProgress(initial);

@@ -225,6 +225,13 @@ describe("the studio in Chromium, through the admin shell", () => {
     const dialog = frame.getByRole("dialog");
     const slider = dialog.getByRole("slider", { name: "Compare before and after" });
     await slider.waitFor();
+    // The grid's thumbnails (320 px at most) give way to the previews signed when the view opens.
+    const result = dialog.getByRole("img", { name: /^Result for / });
+    await expect
+      .poll(() => result.evaluate((image: HTMLImageElement) => image.naturalWidth), {
+        timeout: 10_000,
+      })
+      .toBeGreaterThan(320);
     const start = Number(await slider.getAttribute("aria-valuenow"));
     await slider.focus();
     await slider.press("ArrowLeft");

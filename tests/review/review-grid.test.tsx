@@ -31,11 +31,10 @@ function tile(n: number, over: Partial<ReviewTile> = {}): ReviewTile {
     status: "ready_for_review",
     position: 0,
     error: null,
-    original: { thumb: `/files/o${n}-thumb`, preview: `/files/o${n}-preview` },
+    original: { thumb: `/files/o${n}-thumb` },
     result: {
       variantId: `v${n}`,
       thumb: `/files/r${n}-thumb`,
-      preview: `/files/r${n}-preview`,
       width: 1200,
       height: 900,
       origin: "recipe",

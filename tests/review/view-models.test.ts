@@ -8,7 +8,7 @@ import { jobPageView } from "~/review/job-view.server";
 import { JOBS_PAGE_SIZE, jobsView } from "~/review/jobs-view.server";
 import { bucketedTtl, imageLink } from "~/review/links.server";
 import { pngSize, readMask } from "~/review/mask.server";
-import { REVIEW_PAGE_SIZE, reviewView } from "~/review/review-view.server";
+import { REVIEW_PAGE_SIZE, reviewPreviews, reviewView } from "~/review/review-view.server";
 import { verifyFileToken } from "~/storage/signed-url.server";
 
 import { jobWithItems } from "./fixtures";
@@ -42,7 +42,7 @@ describe("signed image links", () => {
 });
 
 describe("the review view", () => {
-  it("gives each item signed thumbnails and previews, its status and its result's shape", async () => {
+  it("gives each item signed thumbnails, its status and its result's shape", async () => {
     const { job, items } = await jobWithItems(db, SHOP, [
       {
         status: "ready_for_review",
@@ -68,7 +68,6 @@ describe("the review view", () => {
     });
     expect(ready!.result).toMatchObject({ width: 1600, height: 1200, notes: ["Enlarged 2×."] });
     expect(ready!.result!.thumb).toMatch(/^\/files\//);
-    expect(ready!.result!.thumb).not.toBe(ready!.result!.preview);
     expect(ready!.original!.thumb).toMatch(/^\/files\//);
     expect(failed!.error!.what).toBe(
       "The original photo is damaged or incomplete, so it could not be opened.",
@@ -122,6 +121,28 @@ describe("the review view", () => {
     const { job } = await jobWithItems(db, SHOP, [{ status: "queued" }]);
     expect(await reviewView(db, OTHER, job.id)).toBeNull();
     expect(await reviewView(db, SHOP, "no-such-job")).toBeNull();
+  });
+
+  it("signs one item's previews when its detail view opens, for its shop only", async () => {
+    const { job, items } = await jobWithItems(db, SHOP, [
+      { status: "ready_for_review", variant: { width: 10, height: 10 } },
+      { status: "processing" },
+    ]);
+    const view = await reviewView(db, SHOP, job.id);
+    const previews = await reviewPreviews(db, SHOP, job.id, items[0]!.id);
+    const claims = (link: string | null) => {
+      const verified = verifyFileToken(link!.slice("/files/".length), { secret: API_SECRET_KEY });
+      return verified.ok ? verified.claims : null;
+    };
+    const thumb = claims(view!.tiles[0]!.result!.thumb)!;
+    expect(claims(previews!.result)).toMatchObject({ key: thumb.key, size: "preview" });
+    expect(claims(previews!.original)).toMatchObject({
+      key: claims(view!.tiles[0]!.original!.thumb)!.key,
+      size: "preview",
+    });
+    expect((await reviewPreviews(db, SHOP, job.id, items[1]!.id))!.result).toBeNull();
+    expect(await reviewPreviews(db, OTHER, job.id, items[0]!.id)).toBeNull();
+    expect(await reviewPreviews(db, SHOP, "another-job", items[0]!.id)).toBeNull();
   });
 });
 

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { creditBalance, creditSummary, holdCredits } from "~/billing/ledger.server";
 import db from "~/db.server";
-import { action, loader } from "~/routes/app.jobs.$jobId.review";
+import { action, loader } from "~/routes/app.jobs.$jobId_.review";
+import { loader as previewsLoader } from "~/routes/app.jobs.$jobId_.items.$itemId.previews";
 
 import { jobWithItems } from "../review/fixtures";
 import { adminGet, adminPost, installShops } from "../review/requests";
@@ -99,6 +100,35 @@ describe("the review page's loader", () => {
       new Request(`${APP_URL}/app/jobs/x/review`),
     );
     expect([302, 401]).toContain(response.status);
+  });
+});
+
+describe("the detail view's previews", () => {
+  const previews = async (jobId: string, itemId: string, shop: string) =>
+    callRoute(
+      (args) => previewsLoader({ ...args, params: { jobId, itemId } }),
+      await adminGet(`/app/jobs/${jobId}/items/${itemId}/previews`, shop),
+    );
+
+  it("signs the opened item's original and result at preview size", async () => {
+    const { job, items } = await jobWithItems(db, SHOP, [
+      { status: "ready_for_review", variant: { width: 800, height: 600 } },
+    ]);
+    const response = await previews(job.id, items[0]!.id, SHOP);
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.original).toMatch(/^\/files\//);
+    expect(body.result).toMatch(/^\/files\//);
+  });
+
+  it("answers another shop's item, or an item of another job, like a missing one", async () => {
+    const { job, items } = await jobWithItems(db, SHOP, [{ status: "ready_for_review" }]);
+    const { job: otherJob } = await jobWithItems(db, SHOP, [{ status: "queued" }]);
+    const foreign = await previews(job.id, items[0]!.id, OTHER);
+    const wrongJob = await previews(otherJob.id, items[0]!.id, SHOP);
+    const missing = await previews(job.id, "nope", SHOP);
+    for (const response of [foreign, wrongJob, missing]) expect(response.status).toBe(404);
+    expect(await foreign.json()).toEqual(await missing.json());
   });
 });
 

@@ -11,11 +11,11 @@ import {
   Text,
   TextField,
 } from "@shopify/polaris";
-import { useCallback, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 
 import { ItemStatusBadge } from "~/components/jobs/StatusBadge";
 import { useActionToast } from "~/components/jobs/useActionToast";
-import type { ReviewTile, ReviewView } from "~/review/review-view.server";
+import type { ReviewPreviews, ReviewTile, ReviewView } from "~/review/review-view.server";
 
 import { CompareView } from "./CompareView";
 import { MaskPainter, type MaskPainterHandle } from "./MaskPainter";
@@ -23,6 +23,24 @@ import { useTileStatus, type ReviewActionResult } from "./ReviewGrid";
 
 function costSentence(what: string, label: string) {
   return label === "Free" ? `${what} is free.` : `${what} costs ${label}.`;
+}
+
+/**
+ * The detail view's larger images, fetched when it opens (and again for a new result); until they
+ * arrive it shows the thumbnails the grid already has, so the view is never empty.
+ */
+function usePreviews(jobId: string, tile: ReviewTile) {
+  const previews = useFetcher<ReviewPreviews>({ key: `review-previews-${tile.id}` });
+  const variantId = tile.result?.variantId ?? null;
+  const { load } = previews;
+  useEffect(() => {
+    load(`/app/jobs/${jobId}/items/${tile.id}/previews`);
+  }, [load, jobId, tile.id, variantId]);
+  const data = previews.data && "original" in previews.data ? previews.data : null;
+  return {
+    before: data?.original ?? tile.original?.thumb ?? null,
+    after: data?.result ?? tile.result?.thumb ?? null,
+  };
 }
 
 /**
@@ -44,6 +62,7 @@ export function ItemDetail({
   onClose: () => void;
 }) {
   const { status, decide } = useTileStatus(tile);
+  const images = usePreviews(job.id, tile);
   const edit = useFetcher<ReviewActionResult>({ key: `review-edit-${tile.id}` });
   useActionToast(edit.data);
   const [mode, setMode] = useState<"compare" | "erase">("compare");
@@ -139,8 +158,8 @@ export function ItemDetail({
             </Box>
           ) : mode === "compare" ? (
             <CompareView
-              before={tile.original?.preview ?? null}
-              after={tile.result.preview}
+              before={images.before}
+              after={images.after ?? tile.result.thumb}
               aspectRatio={tile.aspectRatio}
               productTitle={tile.productTitle}
             />
@@ -152,7 +171,7 @@ export function ItemDetail({
               </Text>
               <MaskPainter
                 ref={painter}
-                image={tile.result.preview}
+                image={images.after ?? tile.result.thumb}
                 width={tile.result.width}
                 height={tile.result.height}
                 productTitle={tile.productTitle}
