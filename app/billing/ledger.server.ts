@@ -16,7 +16,8 @@
 import type { CreditLedgerEntry, Prisma, PrismaClient } from "@prisma/client";
 
 import { formatCredits } from "./costs.ts";
-import { FREE_PLAN, type CreditPlan } from "./plans.server.ts";
+import { calendarPeriod, currentPlan, type CreditPeriod } from "./plan-state.server.ts";
+import type { CreditPlan } from "./plans.server.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -32,7 +33,8 @@ export class InsufficientCreditsError extends Error {
   constructor(needed: number, available: number, what = "This job") {
     super(
       `${what} needs ${formatCredits(needed)} and you have ${available} left. ` +
-        "Choose fewer images or AI steps, or wait until your included credits renew.",
+        "Choose fewer images or AI steps, buy credits or change plan on the Plans page, or wait " +
+        "until your included credits renew.",
     );
     this.needed = needed;
     this.available = available;
@@ -330,14 +332,8 @@ export async function chargeCredits(
   });
 }
 
-/** A calendar month in UTC: included credits are granted for it and expire at its end. */
-export function creditPeriod(now: Date) {
-  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
-  const key = `${start.getUTCFullYear()}-${String(start.getUTCMonth() + 1).padStart(2, "0")}`;
-  const label = start.toLocaleString("en-US", { month: "long", year: "numeric", timeZone: "UTC" });
-  return { start, end, key, label };
-}
+/** The Free plan's credit period: a calendar month in UTC (paid plans: plan-state.server.ts). */
+export const creditPeriod = calendarPeriod;
 
 const SPENDING_KINDS: CreditEntryKind[] = ["hold", "charge", "release"];
 
@@ -432,9 +428,12 @@ export async function creditSummary(
  * credits. Inside a caller's transaction it does nothing: a grant is never made half-way through
  * someone else's work.
  */
-export async function renewIncludedCredits(db: CreditDb, shop: string, now: Date = new Date()) {
-  const plan = FREE_PLAN;
-  const period = creditPeriod(now);
+export async function renewIncludedCredits(
+  db: CreditDb,
+  shop: string,
+  now: Date = new Date(),
+): Promise<{ plan: CreditPlan; period: CreditPeriod }> {
+  const { plan, period } = await currentPlan(db, shop, now);
   if (isClient(db)) {
     await expireLapsedGrants(db, shop, now);
     if (plan.monthlyCredits > 0) {

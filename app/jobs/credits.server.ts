@@ -15,8 +15,11 @@ import {
   captureCredits,
   grantCredits,
   holdCredits,
+  InsufficientCreditsError,
   releaseCredits,
 } from "../billing/ledger.server.ts";
+import { buyOverageCredits, overageAttempts } from "../billing/overage.server.ts";
+import type { AdminClient } from "../shopify/admin-types.ts";
 
 import { parseRecipe, type Recipe } from "./recipe.ts";
 import type { ItemState } from "./states.ts";
@@ -50,6 +53,55 @@ export async function holdJobCredits(
     idempotencyKey: jobHoldKey(job.id),
     description: `${formatCredits(amount)} held for ${images} at ${formatCredits(perImage)} each`,
   });
+}
+
+export type JobHoldOutcome =
+  | { kind: "held" }
+  /** Too few credits and no overage on the plan: the job stops with the merchant's message. */
+  | { kind: "insufficient"; message: string }
+  /** Shopify refused the overage at the capped amount: the job waits for a higher cap. */
+  | { kind: "paused"; message: string };
+
+/** Purchases a job may make before giving up to concurrent jobs taking what it bought. */
+const MAX_OVERAGE_ATTEMPTS = 3;
+
+/**
+ * Holds a job's credits, buying the shortfall as capped usage when the shop's plan has it.
+ */
+export async function holdJobCreditsWithOverage(
+  deps: { db: PrismaClient; adminFor(shop: string): Promise<AdminClient> },
+  shop: string,
+  job: { id: string; recipe: string | Recipe },
+  itemCount: number,
+): Promise<JobHoldOutcome> {
+  for (let round = 0; ; round++) {
+    try {
+      await holdJobCredits(deps.db, shop, job, itemCount);
+      return { kind: "held" };
+    } catch (error) {
+      if (!(error instanceof InsufficientCreditsError)) throw error;
+      const attempt = await overageAttempts(deps.db, shop, job.id);
+      if (round >= MAX_OVERAGE_ATTEMPTS || attempt >= MAX_OVERAGE_ATTEMPTS) {
+        return { kind: "insufficient", message: error.message };
+      }
+      const outcome = await buyOverageCredits(deps.db, deps.adminFor, shop, {
+        jobId: job.id,
+        credits: error.needed - error.available,
+        attempt,
+      });
+      if (outcome.kind === "unavailable") return { kind: "insufficient", message: error.message };
+      if (outcome.kind === "cap_reached") {
+        const cap = outcome.cappedAmount ? `$${Number(outcome.cappedAmount).toFixed(2)} ` : "";
+        return {
+          kind: "paused",
+          message:
+            `This job needs ${formatCredits(error.needed)} and you have ${error.available} left: ` +
+            `your ${cap}monthly spending limit for extra credits is reached. Raise the limit or ` +
+            "buy a credit pack on the Plans page, and the job continues by itself.",
+        };
+      }
+    }
+  }
 }
 
 const SUCCEEDED: readonly ItemState[] = ["ready_for_review", "approved"];

@@ -3,10 +3,10 @@
  * queued for generation. Safe to run again after a crash at any point: items are unique per
  * (job, media) and generation tasks per item.
  */
-import { InsufficientCreditsError } from "../billing/ledger.server.ts";
 import { listSelectedImages } from "../shopify/catalog.server.ts";
 
-import { holdJobCredits, releaseUnusedJobCredits } from "./credits.server.ts";
+import { holdJobCreditsWithOverage, releaseUnusedJobCredits } from "./credits.server.ts";
+import { pauseIntake } from "./paused-jobs.server.ts";
 import type { ItemTask, JobDeps, JobTask } from "./deps.server.ts";
 import { QUEUES } from "./deps.server.ts";
 import { readJobRequest } from "./start-job.server.ts";
@@ -21,13 +21,15 @@ export async function runIntake(deps: JobDeps, { shop, jobId }: JobTask) {
     const admin = await deps.adminFor(shop);
     const { selection } = readJobRequest(job);
     const { images, skipped } = await listSelectedImages(admin, selection);
-    try {
-      // Before any item exists: a job the shop cannot pay for processes nothing. The hold is
-      // keyed by the job, so a rerun after a crash holds once.
-      await holdJobCredits(deps.db, shop, job, images.length);
-    } catch (error) {
-      if (!(error instanceof InsufficientCreditsError)) throw error;
-      await failIntake(deps, { shop, jobId }, error.message, "insufficient_credits");
+    // Before any item exists: a job the shop cannot pay for processes nothing. The hold is
+    // keyed by the job, so a rerun after a crash holds once.
+    const held = await holdJobCreditsWithOverage(deps, shop, job, images.length);
+    if (held.kind === "insufficient") {
+      await failIntake(deps, { shop, jobId }, held.message, "insufficient_credits");
+      return;
+    }
+    if (held.kind === "paused") {
+      await pauseIntake(deps.db, shop, jobId, held.message);
       return;
     }
     const known = new Set(

@@ -16,6 +16,8 @@ export interface JobProgress {
   status: string;
   intake: string;
   intakeError: string | null;
+  /** Why intake stopped or waits (e.g. "insufficient_credits", "usage_cap_reached"). */
+  intakeErrorCode: string | null;
   total: number;
   counts: Record<ItemState, number>;
   /** Items that finished a step per minute, over the last few minutes. */
@@ -63,6 +65,7 @@ export async function jobProgress(
     status: job.status,
     intake: job.intake,
     intakeError: job.intakeError,
+    intakeErrorCode: job.intakeErrorCode,
     total,
     counts,
     itemsPerMinute: Math.round(itemsPerMinute * 10) / 10,

@@ -59,6 +59,7 @@ export async function eraseShop(db: PrismaClient, shop: string) {
     db.imageFacts.deleteMany({ where: { shop } }),
     db.creditAccount.deleteMany({ where: { shop } }),
     db.creditLedgerEntry.deleteMany({ where: { shop } }),
+    db.shopBilling.deleteMany({ where: { shop } }),
     db.auditEvent.deleteMany({ where: { shop } }),
   ]);
   const erased = {

@@ -156,11 +156,31 @@ export default function JobPage() {
         <Layout.Section>
           <BlockStack gap="400">
             {progress.intake === "failed" ? (
-              <Banner tone="critical" title="The selected products could not be read">
+              <Banner
+                tone="critical"
+                title={
+                  progress.intakeErrorCode === "insufficient_credits"
+                    ? "Not enough credits for this job"
+                    : "The selected products could not be read"
+                }
+                action={
+                  progress.intakeErrorCode === "insufficient_credits"
+                    ? { content: "Plans and credits", url: "/app/plans" }
+                    : undefined
+                }
+              >
                 <p>
                   {progress.intakeError ??
                     "Shopify did not return the selected products. Start the job again."}
                 </p>
+              </Banner>
+            ) : progress.intakeErrorCode === "usage_cap_reached" ? (
+              <Banner
+                tone="warning"
+                title="Waiting for credits"
+                action={{ content: "Raise the limit", url: "/app/plans" }}
+              >
+                <p>{progress.intakeError}</p>
               </Banner>
             ) : null}
             <Card>

@@ -55,6 +55,7 @@ export default function App() {
         <Link to="/app/products">Products</Link>
         <Link to="/app/jobs">Jobs</Link>
         <Link to="/app/history">History</Link>
+        <Link to="/app/plans">Plans</Link>
         <Link to="/app/settings">Settings</Link>
       </NavMenu>
       {goingHome ? <HomeSkeleton /> : <Outlet />}

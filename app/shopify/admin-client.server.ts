@@ -583,3 +583,19 @@ export async function adminClientFor(
     options,
   );
 }
+
+/**
+ * The paced client over the `admin` of an authenticated request or webhook (shopify-app-remix's
+ * `authenticate.admin` / `authenticate.webhook`), which already holds the shop's session.
+ */
+export function adminClientOver(
+  shop: string,
+  admin: { graphql: (document: string, options: Parameters<AdminTransport>[1]) => Promise<Response> },
+  options?: AdminClientOptions,
+): AdminClient {
+  return createAdminClient(
+    shop,
+    (document, { variables, signal }) => admin.graphql(document, { variables, signal }),
+    options,
+  );
+}

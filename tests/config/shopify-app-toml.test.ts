@@ -45,13 +45,19 @@ describe("shopify.app.toml", () => {
     expect(toml.webhooks.api_version).toBe(ADMIN_API_VERSION);
   });
 
-  it("subscribes the three mandatory compliance topics and the app lifecycle topics", () => {
+  it("subscribes the mandatory compliance topics, the app lifecycle and the billing topics", () => {
     expect(topics("compliance_topics").sort()).toEqual([
       "customers/data_request",
       "customers/redact",
       "shop/redact",
     ]);
-    expect(topics("topics").sort()).toEqual(["app/scopes_update", "app/uninstalled"]);
+    expect(topics("topics").sort()).toEqual([
+      "app/scopes_update",
+      "app/uninstalled",
+      "app_purchases_one_time/update",
+      "app_subscriptions/approaching_capped_amount",
+      "app_subscriptions/update",
+    ]);
   });
 
   it("points every subscription at a route module that exists and is named in its comment", () => {

@@ -71,6 +71,34 @@ export function subscriptionPayload(shop: ShopRecord, subscription: Subscription
   };
 }
 
+/** Shopify warns the app once the usage charges of a period reach 90% of the capped amount. */
+const APPROACHING_SHARE = 0.9;
+
+/**
+ * Sends app_subscriptions/approaching_capped_amount when a usage charge takes the line item's
+ * balance across 90% of its cap (once per crossing: the next one needs a new period or cap).
+ */
+export function notifyIfApproachingCap(
+  env: BillingEnv,
+  subscription: SubscriptionRecord,
+  item: SubscriptionLineItemRecord,
+  balanceBefore: string,
+) {
+  const cap = Number(item.cappedAmount ?? 0);
+  if (cap <= 0) return;
+  const threshold = cap * APPROACHING_SHARE;
+  if (Number(balanceBefore) >= threshold || Number(item.balanceUsed) < threshold) return;
+  const { app_subscription } = subscriptionPayload(env.shop, subscription);
+  env.emit(subscription.clientId, "app_subscriptions/approaching_capped_amount", {
+    app_subscription: {
+      ...app_subscription,
+      balance_used: Number(item.balanceUsed),
+      capped_amount: item.cappedAmount,
+      currency_code: item.currencyCode,
+    },
+  });
+}
+
 function purchasePayload(shop: ShopRecord, purchase: OneTimePurchaseRecord) {
   return {
     app_purchase_one_time: {

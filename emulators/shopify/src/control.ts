@@ -26,6 +26,7 @@ const ENDPOINTS = {
   "GET /_dev/clock": "the dev store's time",
   "POST /_dev/clock/advance": '{"hours": 48}: move the clock on and send what came due',
   "GET /_dev/webhooks?shop=&topic=": "webhook deliveries so far, with their outcome",
+  "GET /_dev/billing?shop=": "Billing API mutations so far (usage records with their idempotency key)",
   "POST /_dev/shops/:shop/uninstall": '{"clientId"?}: the merchant uninstalls the app',
   "POST /_dev/shops/:shop/scopes": '{"clientId"?, "scopes": [...]}: the granted scopes change',
   "POST /_dev/shops/:shop/compliance/:topic":
@@ -100,6 +101,14 @@ export const controlRoutes: DevStoreRoute = async (request, url, devStore) => {
         return json({ now: devStore.now().toISOString(), aheadHours: offsetMs / 3600_000 });
       }
       if (path === "/webhooks") return json({ deliveries: deliveries(devStore, url) });
+      if (path === "/billing") {
+        const shop = url.searchParams.get("shop");
+        return json({
+          calls: devStore.runtime.billingCalls.filter(
+            (call) => !shop || call.shop === shopDomain(shop),
+          ),
+        });
+      }
       if (path === "/faults") return json(devStore.faults.report());
       return json({ error: "Not Found", endpoints: ENDPOINTS }, 404);
     }

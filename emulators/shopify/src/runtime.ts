@@ -18,9 +18,23 @@ export interface BulkPace {
 
 const live = new Set<WeakRef<DevStoreRuntime>>();
 
+/** One Billing API mutation as the dev store received it (GET /_dev/billing). */
+export interface BillingCall {
+  shop: string;
+  clientId: string;
+  mutation: string;
+  /** What identifies the charge: a usage record's idempotency key, a charge's name or id. */
+  key: string | null;
+  /** The charge it made or changed; null when Shopify refused it. */
+  chargeId: string | null;
+  at: string;
+}
+
 export class DevStoreRuntime {
   readonly devStore: DevStore;
   bulkPace: BulkPace = { startDelayMs: 200, pageDelayMs: 100 };
+  /** Every Billing API mutation, so tests can check that no charge was asked for twice. */
+  readonly billingCalls: BillingCall[] = [];
 
   constructor(devStore: DevStore) {
     // Created while the DevStore constructs itself: only keep the reference here.

@@ -24,8 +24,14 @@ import {
   subscriptionView,
   usageRecordView,
 } from "../billing-views.ts";
-import { billingEnv, setSubscriptionStatus, settleBilling, type BillingEnv } from "../charges.ts";
-import type { ResolverContext, ResolverModule } from "../context.ts";
+import {
+  billingEnv,
+  notifyIfApproachingCap,
+  setSubscriptionStatus,
+  settleBilling,
+  type BillingEnv,
+} from "../charges.ts";
+import type { Args, ResolverContext, ResolverModule, RootResolver } from "../context.ts";
 import { parseGid } from "../ids.ts";
 import { addAmounts, compareAmounts, normalizeAmount } from "../money.ts";
 import { runtimeFor } from "../runtime.ts";
@@ -65,6 +71,45 @@ const failed = <K extends string>(payloadKey: K, errors: UserError[], extra: obj
   userErrors: errors,
 });
 
+/** What names a charge in the billing log: the idempotency key, else the plan's name, else an id. */
+function chargeKey(args: Args): string | null {
+  for (const field of ["idempotencyKey", "name", "id"]) {
+    if (typeof args[field] === "string") return args[field] as string;
+  }
+  return null;
+}
+
+function chargeIdOf(payload: unknown): string | null {
+  if (typeof payload !== "object" || payload === null) return null;
+  for (const field of ["appUsageRecord", "appSubscription", "appPurchaseOneTime"]) {
+    const charge = (payload as Record<string, { id?: unknown } | null>)[field];
+    if (charge && typeof charge.id === "string") return charge.id;
+  }
+  return null;
+}
+
+/** Records each Billing API mutation in the runtime's billing log (GET /_dev/billing). */
+function logged(mutations: Record<string, RootResolver>): Record<string, RootResolver> {
+  return Object.fromEntries(
+    Object.entries(mutations).map(([name, resolve]): [string, RootResolver] => [
+      name,
+      (args, context) => {
+        const payload = resolve(args, context);
+        const failedCall = ((payload as { userErrors?: unknown[] }).userErrors ?? []).length > 0;
+        runtimeFor(context).billingCalls.push({
+          shop: context.shop.domain,
+          clientId: context.clientId,
+          mutation: name,
+          key: chargeKey(args),
+          chargeId: failedCall ? null : chargeIdOf(payload),
+          at: runtimeFor(context).now().toISOString(),
+        });
+        return payload;
+      },
+    ]),
+  );
+}
+
 export const billingResolvers: ResolverModule = {
   query: {
     currentAppInstallation: (_args, context) => {
@@ -77,7 +122,7 @@ export const billingResolvers: ResolverModule = {
       return id === undefined || id === null || id === installation.id ? installation : null;
     },
   },
-  mutation: {
+  mutation: logged({
     appSubscriptionCreate: (args, context) => {
       settled(context);
       const errors: UserError[] = [];
@@ -167,7 +212,7 @@ export const billingResolvers: ResolverModule = {
       { subscriptionLineItemId, price, description, idempotencyKey },
       context,
     ) => {
-      settled(context);
+      const env = settled(context);
       const key = (idempotencyKey as string | null | undefined) ?? null;
       if (key !== null && key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
         return failed("appUsageRecord", [
@@ -222,7 +267,9 @@ export const billingResolvers: ResolverModule = {
           { field: [], message: "Total price exceeds balance remaining" },
         ]);
       }
+      const before = item.balanceUsed;
       item.balanceUsed = balance;
+      notifyIfApproachingCap(env, subscription, item, before);
       const record: UsageRecordRecord = {
         id: context.store.nextId(),
         clientId: context.clientId,
@@ -303,5 +350,5 @@ export const billingResolvers: ResolverModule = {
         userErrors: [],
       };
     },
-  },
+  }),
 };
