@@ -5,8 +5,17 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 
+import { getEnv } from "./env.server";
 import { startWorkersInWebProcess } from "./jobs/runtime.server";
+import { startRequestLogging } from "./observability/request-log.server";
+import { scrubProcessOutput } from "./observability/scrub-output.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
+
+// Before anything else prints: no token, secret or link signature reaches the logs. getEnv()
+// first, because it reads .env, and the scrubber must know every secret's value.
+const { logDir } = getEnv();
+scrubProcessOutput();
+startRequestLogging({ dir: logDir });
 
 // The embedded default runs bulk jobs in this process; at scale JOB_WORKERS=separate leaves them
 // to `npm run worker` processes.

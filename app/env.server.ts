@@ -128,6 +128,7 @@ const schema = z.object({
     .min(1, "must be at least 1")
     .max(50, "must be at most 50")
     .default(5),
+  LOG_DIR: z.string().trim().optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 });
 
@@ -159,6 +160,11 @@ export interface AppEnv {
   workerConcurrency: number;
   /** The queue's name space in Redis, and its retry and lease tuning (app/jobs/README.md). */
   queue: { prefix: string; leaseMs: number; backoffMs: number; maxAttempts: number };
+  /**
+   * Set: request logs also go to daily files here (`requests-YYYY-MM-DD.jsonl`), deleted after 30
+   * days; unset: stdout only, kept as long as the host keeps it.
+   */
+  logDir?: string;
   nodeEnv: "development" | "production" | "test";
 }
 
@@ -233,6 +239,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       backoffMs: value.QUEUE_BACKOFF_MS,
       maxAttempts: value.QUEUE_MAX_ATTEMPTS,
     },
+    logDir: value.LOG_DIR,
     nodeEnv: value.NODE_ENV,
   };
 }

@@ -22,18 +22,20 @@
 import type { PrismaClient } from "@prisma/client";
 
 import { purgeAuditEvents, recordAudit } from "../audit/audit.server.ts";
+import { getEnv } from "../env.server.ts";
+import { pruneRequestLogs } from "../observability/request-log.server.ts";
 import { getShopSettings } from "../settings/shop-settings.server.ts";
-import { shopPrefix } from "../storage/keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.server.ts";
-import { renditionKey } from "../storage/thumbnails.server.ts";
+
+import { deleteStoredImage, IN_FLIGHT_STATES } from "./stored-files.server.ts";
+import { purgeTransientUploads } from "./transient.server.ts";
 
 export interface RetentionDeps {
   db: PrismaClient;
   storage: ObjectStorage;
+  /** LOG_DIR: the request log's daily files, kept REQUEST_LOG_RETENTION_DAYS days. */
+  requestLogDir?: string;
 }
-
-/** Item states whose files a running step may read or write at any moment. */
-export const IN_FLIGHT_STATES = ["queued", "processing", "approved", "writing"] as const;
 
 export const EXPIRED_NOTE_CODE = "expired";
 const DAY_MS = 86_400_000;
@@ -49,18 +51,10 @@ export interface ShopPurge {
 export interface PurgeReport {
   shops: ShopPurge[];
   auditEventsPurged: number;
+  requestLogsPruned: number;
+  /** Eraser masks and other transient uploads, gone 24 hours after upload (transient.server.ts). */
+  transientUploadsPurged: number;
   failures: Array<{ shop: string; message: string }>;
-}
-
-/** Deletes the object and the renditions kept beside it, all idempotently. */
-export async function deleteStoredImage(storage: ObjectStorage, shop: string, key: string) {
-  // A row of this shop pointing outside its prefix is never followed: no purge reaches another shop.
-  if (!key.startsWith(shopPrefix(shop))) {
-    throw new Error(`Refused to delete a file outside ${shop}'s storage`);
-  }
-  await storage.delete(key);
-  await storage.delete(renditionKey(key, "thumb"));
-  await storage.delete(renditionKey(key, "preview"));
 }
 
 function expiredNotes(notes: string, days: number) {
@@ -225,7 +219,13 @@ export async function purgeExpired(
     }),
   ]);
   const shops = [...new Set([...withSources, ...withVariants].map((row) => row.shop))].sort();
-  const report: PurgeReport = { shops: [], auditEventsPurged: 0, failures: [] };
+  const report: PurgeReport = {
+    shops: [],
+    auditEventsPurged: 0,
+    requestLogsPruned: 0,
+    transientUploadsPurged: 0,
+    failures: [],
+  };
   for (const shop of shops) {
     try {
       report.shops.push(await purgeShop(deps, shop, now));
@@ -236,7 +236,11 @@ export async function purgeExpired(
       });
     }
   }
+  report.transientUploadsPurged = await purgeTransientUploads(deps, now);
   report.auditEventsPurged = await purgeAuditEvents(deps.db, now);
+  if (deps.requestLogDir) {
+    report.requestLogsPruned = await pruneRequestLogs(deps.requestLogDir, now);
+  }
   return report;
 }
 
@@ -271,7 +275,8 @@ export function startRetentionSchedule(
   let interval: ReturnType<typeof setInterval> | null = null;
   const run = () => {
     if (current) return;
-    current = purgeExpired(deps, now())
+    // The request log's files live on this host too (LOG_DIR), unless the caller says otherwise.
+    current = purgeExpired({ requestLogDir: getEnv().logDir, ...deps }, now())
       .then(onReport, onError)
       .finally(() => {
         current = null;

@@ -3,6 +3,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { answer, invalid, methodNotAllowed, readJson } from "~/extensions-api/responses.server";
 import { extensionStartSchema, startFromExtension } from "~/extensions-api/start.server";
 import { jobRuntime } from "~/jobs/runtime.server";
+import { rateLimitRefusal } from "~/security/rate-limit.server";
 import { authenticate } from "~/shopify.server";
 
 /**
@@ -13,6 +14,8 @@ import { authenticate } from "~/shopify.server";
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { session, cors } = await authenticate.admin(request);
   if (request.method !== "POST") return methodNotAllowed(cors, "POST");
+  const refusal = await rateLimitRefusal(session.shop, "extension.job.start");
+  if (refusal) return cors(refusal);
   const parsed = extensionStartSchema.safeParse(await readJson(request));
   if (!parsed.success) return invalid(cors, parsed.error);
   const deps = jobRuntime();

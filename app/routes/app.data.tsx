@@ -31,6 +31,7 @@ import {
   type DeleteOutcome,
 } from "~/retention/delete-now.server";
 import { notFound } from "~/review/http.server";
+import { rateLimitRefusal } from "~/security/rate-limit.server";
 import { authenticate } from "~/shopify.server";
 import { storageFor } from "~/storage/object-storage.server";
 
@@ -73,6 +74,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
       { status: 422 },
     );
   }
+  const refusal = await rateLimitRefusal(session.shop, "data.delete");
+  if (refusal) return refusal;
   const deps = { db, storage: storageFor(getEnv()) };
   const intent = parsed.data;
   try {
@@ -105,9 +108,16 @@ function plural(count: number, unit: string) {
   return `${count} ${unit}${count === 1 ? "" : "s"}`;
 }
 
+class ExportRefused extends Error {}
+
 /** Fetches the export with the session token App Bridge adds, and saves it as a file. */
 async function downloadExport(): Promise<void> {
   const response = await fetch("/app/data/export");
+  if (response.status === 429) {
+    // The rate limit's own words say how long to wait.
+    const body = (await response.json().catch(() => null)) as { message?: string } | null;
+    throw new ExportRefused(body?.message ?? "Too many requests: try again in a minute.");
+  }
   if (!response.ok) throw new Error(`Export answered ${response.status}`);
   const disposition = response.headers.get("Content-Disposition") ?? "";
   const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? "photo-studio-export.json";
@@ -164,8 +174,12 @@ export default function YourData() {
     try {
       await downloadExport();
       shopify.toast.show("Your data was downloaded.");
-    } catch {
-      shopify.toast.show("The download did not work. Try again in a minute.", { isError: true });
+    } catch (error) {
+      const message =
+        error instanceof ExportRefused
+          ? error.message
+          : "The download did not work. Try again in a minute.";
+      shopify.toast.show(message, { isError: true });
     } finally {
       setDownloading(false);
     }

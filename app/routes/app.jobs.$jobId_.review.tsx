@@ -51,6 +51,7 @@ import { splitJobItems, withForeign } from "~/review/job-items.server";
 import { readMask } from "~/review/mask.server";
 import { filterOf, type ReviewFilter } from "~/review/filters";
 import { reviewView } from "~/review/review-view.server";
+import { rateLimitRefusal } from "~/security/rate-limit.server";
 import { authenticate } from "~/shopify.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reviewStyles }];
@@ -121,6 +122,9 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
         { status: 404 },
       );
     }
+    // Regenerate and erase run AI models: a shop sending them in a loop gets a 429 in words.
+    const refusal = await rateLimitRefusal(shop, "review.regenerate");
+    if (refusal) return refusal;
     if (intent.intent === "regenerate") {
       await regenerateItem(deps, shop, itemId, intent.prompt ? { prompt: intent.prompt } : {});
       return json({

@@ -53,6 +53,7 @@ import {
 import { selectionFrom, SelectionError, summarizeSelection } from "~/recipes/new-job.server";
 import { getSavedRecipe, listSavedRecipes, SavedRecipeError } from "~/recipes/saved-recipes.server";
 import { sceneTemplateCards } from "~/recipes/scene-previews.server";
+import { rateLimitRefusal } from "~/security/rate-limit.server";
 import { getShopSettings } from "~/settings/shop-settings.server";
 import { createAdminClient, isShopifyAdminError } from "~/shopify/admin-client.server";
 import { authenticate } from "~/shopify.server";
@@ -160,6 +161,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const form = await request.formData();
   switch (form.get("intent")) {
     case "start": {
+      const refusal = await rateLimitRefusal(shop, "job.start");
+      if (refusal) return refusal;
       const result = await startJobFromForm(
         { jobs: jobRuntime(), browse: browseDeps(context) },
         shop,

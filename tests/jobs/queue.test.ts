@@ -62,6 +62,7 @@ function databaseBackend(provider: (typeof providers)[number]): Backend {
         enqueue: (name, payload, options) => queue.enqueue(name, payload, options),
         process: (name, handler, options) => queue.process(name, handler, options),
         inspect: (name, key) => queue.inspect(name, key),
+        purgeShop: (shop, names) => queue.purgeShop(shop, names),
         close: async () => {
           await queue.close();
           await db.$disconnect();
@@ -88,6 +89,7 @@ const bullmqBackend: Backend = {
       },
       process: (name, handler, options) => queue.process(name, handler, options),
       inspect: (name, key) => queue.inspect(name, key),
+      purgeShop: (shop, names) => queue.purgeShop(shop, names),
       close: () => queue.close(),
     };
   },
@@ -322,6 +324,44 @@ describe.each(backends)("$name", (backend) => {
       );
       const lastSmall = order.lastIndexOf("small.myshopify.com");
       expect(lastSmall).toBeLessThan(10);
+    },
+  );
+
+  it.skipIf(backend.skip)(
+    "forgets every task of an erased shop, waiting, delayed, failed or done, and keeps the others'",
+    async () => {
+      const queue = start({ maxAttempts: 1 });
+      const [name, other] = [queueName(), queueName()];
+      const erased = "erased.myshopify.com";
+      const staying = "staying.myshopify.com";
+      await queue.enqueue(name, { shop: erased }, { key: "done" });
+      await queue.enqueue(name, { shop: erased }, { key: "fails" });
+      queue.process(name, async ({ key }) => {
+        if (key === "fails") throw new Error("boom");
+      });
+      await eventually(
+        () => Promise.all(["done", "fails"].map((key) => statusOf(queue, name, key))),
+        (states) => states.join() === "completed,failed",
+      );
+      await queue.enqueue(name, { shop: erased }, { key: "later", delayMs: 60_000 });
+      await queue.enqueue(other, { shop: erased }, { key: "waiting" });
+      await queue.enqueue(other, { shop: staying }, { key: "theirs" });
+      await queue.enqueue(name, { shop: staying }, { key: "theirs-later", delayMs: 60_000 });
+
+      expect(await queue.purgeShop(erased, [name, other])).toBe(4);
+
+      for (const [queueOf, key] of [
+        [name, "done"],
+        [name, "fails"],
+        [name, "later"],
+        [other, "waiting"],
+      ] as const) {
+        expect(await queue.inspect(queueOf, key)).toBeNull();
+      }
+      expect(await statusOf(queue, other, "theirs")).toBe("pending");
+      expect(await statusOf(queue, name, "theirs-later")).toBe("pending");
+      // A repeated shop/redact finds nothing left.
+      expect(await queue.purgeShop(erased, [name, other])).toBe(0);
     },
   );
 });

@@ -1,4 +1,4 @@
-import { Queue, Worker, type IRedisClient, type JobState } from "bullmq";
+import { Queue, Worker, type IRedisClient, type JobState, type JobType } from "bullmq";
 
 import {
   DEFAULT_TUNING,
@@ -24,6 +24,18 @@ export interface BullmqQueueOptions extends Partial<QueueTuning> {
 }
 
 const DAY = 24 * 60 * 60 * 1000;
+
+/** Every state a job can be removed from (an active job is locked by its worker). */
+const PURGEABLE_STATES: JobType[] = [
+  "waiting",
+  "prioritized",
+  "delayed",
+  "paused",
+  "waiting-children",
+  "completed",
+  "failed",
+];
+const PURGE_PAGE = 500;
 
 /** BullMQ's highest priority number (lower runs first); 2^21 - 1. */
 const MAX_PRIORITY = 2_097_151;
@@ -150,6 +162,30 @@ export class BullmqQueue implements JobQueue {
     };
   }
 
+  async purgeShop(shop: string, names: readonly string[]): Promise<number> {
+    let removed = 0;
+    for (const name of names) {
+      const queue = this.queue(name);
+      // Ids first, removals after: removing while paging would shift the pages under us.
+      const ids: string[] = [];
+      for (let start = 0; ; start += PURGE_PAGE) {
+        const jobs = await queue.getJobs(PURGEABLE_STATES, start, start + PURGE_PAGE - 1);
+        for (const job of jobs) {
+          if (job?.id && (job.data as TaskPayload | undefined)?.shop === shop) ids.push(job.id);
+        }
+        if (jobs.length < PURGE_PAGE) break;
+      }
+      for (const id of ids) {
+        // A job that became active meanwhile is locked by its worker and cannot be removed; it
+        // finds the shop's rows gone and leaves with the queue's ordinary retention.
+        if ((await queue.remove(id)) === 1) removed += 1;
+      }
+      const client = await queue.client;
+      await client.hdel(this.unfinishedKey(name), shop);
+    }
+    return removed;
+  }
+
   async close(): Promise<void> {
     // Take no new jobs, give running ones the grace period, then close: gracefully when they all
     // finished (BullMQ still has to record them as completed), forcibly when some are stuck. A
@@ -177,8 +213,13 @@ export class BullmqQueue implements JobQueue {
       client.defineCommand(COUNT_UNFINISHED, { numberOfKeys: 1, lua: COUNT_UNFINISHED_LUA });
       scriptReady.add(client);
     }
-    const key = `${this.prefix}:${name}:photo-studio-unfinished-by-shop`;
-    return Number(await client.runCommand(COUNT_UNFINISHED, [key, shop, delta]));
+    return Number(
+      await client.runCommand(COUNT_UNFINISHED, [this.unfinishedKey(name), shop, delta]),
+    );
+  }
+
+  private unfinishedKey(name: string) {
+    return `${this.prefix}:${name}:photo-studio-unfinished-by-shop`;
   }
 }
 

@@ -145,6 +145,14 @@ export class DatabaseQueue implements JobQueue {
     };
   }
 
+  async purgeShop(shop: string, names: readonly string[]): Promise<number> {
+    // Running tasks go too: their worker's later writes are guarded by the row and match nothing.
+    const { count } = await this.db.queueTask.deleteMany({
+      where: { shop, queue: { in: [...names] } },
+    });
+    return count;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -71,6 +71,11 @@ export interface JobQueue {
   /** Where a task stands, or null if the queue does not know the key. */
   inspect(name: string, key: string): Promise<TaskInfo | null>;
   /**
+   * shop/redact: removes every task of the shop from the named queues, waiting, delayed, retrying
+   * or finished, and answers how many went. Other shops' tasks stay as they were.
+   */
+  purgeShop(shop: string, names: readonly string[]): Promise<number>;
+  /**
    * Stops taking tasks and waits up to the grace period for running ones. Tasks still running
    * after it are abandoned, exactly as if the process had died: their lease lapses and another
    * worker runs them again.
