@@ -141,7 +141,7 @@ describe("the studio in Chromium, through the admin shell", () => {
     const nav = page.locator('[data-app-nav="photo-studio"]');
     await expect
       .poll(() => nav.getByRole("link").allInnerTexts())
-      .toEqual(["Products", "Jobs", "History", "Settings"]);
+      .toEqual(["Products", "Jobs", "History", "Plans", "Settings"]);
   }, 90_000);
 
   it("greets a new merchant with credits, the catalog and a setup guide", async () => {
@@ -322,4 +322,14 @@ describe("the studio in Chromium, through the admin shell", () => {
     await see(frame, frame.getByRole("heading", { name: "Your data" }).first());
     await checkAndPhotograph(frame, "data");
   }, 90_000);
+
+  it("shows the plans page with the plan, spending, packs and the credit history", async () => {
+    const frame = await openApp("/app/plans");
+    await see(frame, frame.getByRole("heading", { name: "Compare plans" }));
+    await see(frame, frame.getByRole("button", { name: "Choose Photo Studio Pro", exact: true }));
+    await see(frame, frame.getByRole("button", { name: /Buy 100 credits/ }));
+    // The month's included credits are the history's first line.
+    await see(frame, frame.getByRole("cell", { name: /included for/ }).first());
+    await checkAndPhotograph(frame, "plans");
+  }, 60_000);
 });

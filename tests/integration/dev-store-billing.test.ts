@@ -19,7 +19,12 @@ import db from "~/db.server";
 import { ADMIN_API_VERSION } from "~/shopify/api-version";
 import { authenticate, unauthenticated } from "~/shopify.server";
 
-import { serveWebhookRoutes, startTestDevStore, openAppAsMerchant } from "../support/dev-store";
+import {
+  decideOnConfirmationPage,
+  openAppAsMerchant,
+  serveWebhookRoutes,
+  startTestDevStore,
+} from "../support/dev-store";
 
 const PRO = "Photo Studio Pro";
 const STUDIO = "Photo Studio Studio";
@@ -97,21 +102,7 @@ async function graphql(query: string, variables: Record<string, unknown> = {}) {
 }
 
 /** The merchant opens the confirmation page and clicks a button; where the browser goes next. */
-async function decide(confirmationUrl: string, decision: "approve" | "decline") {
-  const page = await fetch(confirmationUrl);
-  expect(page.status).toBe(200);
-  const html = await page.text();
-  const action = /<form method="post" action="([^"]+)"/.exec(html)![1]!.replaceAll("&amp;", "&");
-  expect(html).toContain(`name="decision" value="${decision}"`);
-  const response = await fetch(new URL(action, confirmationUrl), {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ decision }),
-    redirect: "manual",
-  });
-  expect(response.status).toBe(303);
-  return { html, location: response.headers.get("location")! };
-}
+const decide = decideOnConfirmationPage;
 
 async function installation() {
   return (

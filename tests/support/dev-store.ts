@@ -107,3 +107,28 @@ export async function openAppAsMerchant(shop: string = TEST_SHOP) {
   const { token } = await getJwt(shop.replace(/\.myshopify\.com$/, ""), API_KEY, API_SECRET_KEY);
   return callRoute(appLoader, embeddedDocumentRequest("/app", shop, token));
 }
+
+/**
+ * The merchant opens a Billing API confirmation page and clicks Approve or Decline; answers the
+ * page's HTML and where the browser goes next.
+ */
+export async function decideOnConfirmationPage(
+  confirmationUrl: string,
+  decision: "approve" | "decline",
+) {
+  const page = await fetch(confirmationUrl);
+  if (page.status !== 200) throw new Error(`The confirmation page answered ${page.status}`);
+  const html = await page.text();
+  const form = /<form method="post" action="([^"]+)"/.exec(html);
+  if (!form || !html.includes(`name="decision" value="${decision}"`)) {
+    throw new Error(`The confirmation page offers no "${decision}"`);
+  }
+  const response = await fetch(new URL(form[1]!.replaceAll("&amp;", "&"), confirmationUrl), {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ decision }),
+    redirect: "manual",
+  });
+  if (response.status !== 303) throw new Error(`The decision answered ${response.status}`);
+  return { html, location: response.headers.get("location")! };
+}
