@@ -102,7 +102,11 @@ const stack = await startDemoStack({
   databaseUrl,
   onAppOutput: (line) => appOutput.push(line),
 });
-const browser = await launchChromium();
+// A browser that cannot start must not leave the demo stack running behind it.
+const browser = await launchChromium().catch(async (error: unknown) => {
+  await stack.stop();
+  throw error;
+});
 
 /** Opens `appPath` of the app inside the admin shell and returns the app's frame. */
 let current: Page | undefined;
@@ -277,7 +281,12 @@ try {
     review.ttfb.push(vitals.ttfbMs ?? NaN);
     review.fcp.push(vitals.fcpMs ?? NaN);
     if (vitals.lcpElement) review.elements.add(vitals.lcpElement);
-    if (TRACE) console.log(await resourcesBefore(frame, vitals.lcpMs));
+    if (TRACE) {
+      console.log(await resourcesBefore(frame, vitals.lcpMs));
+      // The app's own request log: how long the server took over the page's document.
+      const documentLines = appOutput.filter((line) => line.includes(`/app/jobs/${job.id}/review?`));
+      console.log(`bench:web: app log: ${documentLines.at(-1) ?? "(no line)"}`);
+    }
     const lastId = Math.max(0, ...vitals.interactions.map((interaction) => interaction.id));
     await approve.click();
     const interaction = await waitForInteraction(frame, { after: lastId });

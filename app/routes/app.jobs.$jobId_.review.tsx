@@ -152,7 +152,7 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
 };
 
 // A tile's approve or reject answers with the item's new status, which the tile shows: reloading
-// 60 tiles after every click would only slow the next one.
+// 36 tiles after every click would only slow the next one.
 export const shouldRevalidate: ShouldRevalidateFunction = ({
   formData,
   defaultShouldRevalidate,

@@ -14,7 +14,7 @@ export interface ReviewActionResult {
 }
 
 /** Tiles in the first row load at once and first; the rest as they scroll into view. */
-const EAGER_TILES = 6;
+const EAGER_TILES = 4;
 
 export function tileFetcherKey(itemId: string) {
   return `review-item-${itemId}`;
@@ -56,9 +56,13 @@ const Tile = memo(function Tile({ tile, index, selected, override, onToggle, onO
   const words = itemStatusWords(status);
   const decidable = status === "ready_for_review";
   const eager = index < EAGER_TILES;
+  // The first row decodes with the frame that first shows it (it arrives before the first
+  // paint), rather than a frame later, when hydration may be holding the main thread.
   const imageProps = eager
-    ? ({ loading: "eager", fetchpriority: "high" } as Record<string, string>)
-    : ({ loading: "lazy" } as Record<string, string>);
+    ? ({ loading: "eager", fetchpriority: "high", decoding: "sync" } as Record<string, string>)
+    : // Low priority too: the first row's thumbnails are the page's largest paint, and the
+      // browser (and the app's one server thread) should not serve the rest before them.
+      ({ loading: "lazy", fetchpriority: "low", decoding: "async" } as Record<string, string>);
 
   return (
     <li
@@ -84,7 +88,6 @@ const Tile = memo(function Tile({ tile, index, selected, override, onToggle, onO
               alt={`Original photo of ${tile.productTitle}`}
               width={160}
               height={160}
-              decoding="async"
               {...imageProps}
             />
           ) : (
@@ -101,7 +104,6 @@ const Tile = memo(function Tile({ tile, index, selected, override, onToggle, onO
               alt={`Result for ${tile.productTitle}`}
               width={160}
               height={160}
-              decoding="async"
               {...imageProps}
             />
           ) : (

@@ -158,20 +158,13 @@ export async function startAppFront(options: AppFrontOptions): Promise<AppFront>
           pipeline(answer, res, () => undefined);
           return;
         }
-        // The body is rewritten, so it goes out without a length; a compressed body is compressed
-        // again (gzip, flushed chunk by chunk so the document still streams), because what the
-        // browser measures should be what the app sends.
+        // The body is rewritten, so it goes out decoded and without a length.
         const decode = decoder(answer.headers["content-encoding"]);
+        delete outgoing["content-encoding"];
         delete outgoing["content-length"];
-        if (decode) outgoing["content-encoding"] = "gzip";
         res.writeHead(answer.statusCode ?? 502, answer.statusMessage, outgoing);
         const rewrite = new ReplaceStream(SHOPIFY_APP_BRIDGE_URL, standIn);
-        pipeline(
-          decode
-            ? [answer, decode, rewrite, zlib.createGzip({ flush: zlib.constants.Z_SYNC_FLUSH }), res]
-            : [answer, rewrite, res],
-          () => undefined,
-        );
+        pipeline(decode ? [answer, decode, rewrite, res] : [answer, rewrite, res], () => undefined);
       },
     );
     proxied.on("error", (error) => {
