@@ -67,9 +67,12 @@ describe("the review grid", () => {
     expect(html).toContain('aria-describedby="review-shortcuts"');
     // Only the first tile is in the tab order; arrows move between the rest.
     expect(html.match(/tabindex="0"/g)).toHaveLength(1);
-    // The first row loads first; the rest waits until it scrolls into view.
-    expect(html.match(/fetchpriority="high"/g)).toHaveLength(12);
-    expect(html.match(/loading="lazy"/g)).toHaveLength(2 * 94);
+    // The first row (four tiles, two images each) loads first and paints with the first frame;
+    // the rest waits, at low priority, until it scrolls into view.
+    expect(html.match(/fetchpriority="high"/g)).toHaveLength(8);
+    expect(html.match(/decoding="sync"/g)).toHaveLength(8);
+    expect(html.match(/loading="lazy"/g)).toHaveLength(2 * 96);
+    expect(html.match(/fetchpriority="low"/g)).toHaveLength(2 * 96);
     // Plain elements: no Polaris component inside the 100 tiles.
     expect(html).not.toMatch(/class="Polaris-/);
   });
