@@ -113,6 +113,16 @@ let workerOutput = "";
 worker.stdout.on("data", (chunk: Buffer) => (workerOutput += chunk.toString()));
 const workerExited = new Promise((resolve) => worker.on("exit", resolve));
 
+// The merchant bought credits for the job (AI steps cost credits; the Free plan's 25 would stop
+// it at intake).
+const { grantCredits } = await import("../app/billing/ledger.server.ts");
+await grantCredits(db, shop, {
+  amount: IMAGES * 2,
+  source: "pack:bench",
+  description: "Credits for the benchmark",
+  idempotencyKey: "pack:bench",
+});
+
 const queue = new DatabaseQueue(db);
 const started = performance.now();
 const job = await startJob({ db, queue }, shop, {

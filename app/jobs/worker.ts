@@ -3,10 +3,16 @@
  * (several web processes, workers scaled on their own). SIGTERM lets running steps finish within
  * the queue's grace period; anything cut short is resumed by another worker.
  */
+import { getEnv } from "../env.server.ts";
+import { scrubProcessOutput } from "../observability/scrub-output.server.ts";
 import { adminClientStats } from "../shopify/admin-client.server.ts";
 
 import { startWorkers } from "./runtime.server.ts";
 
+// Workers print errors too (a provider's message may quote a URL or a token): the same scrubbing
+// as the web process, once the configuration is loaded.
+getEnv();
+scrubProcessOutput();
 const deps = startWorkers();
 console.log(`photo-studio worker ${deps.workerId} started`);
 

@@ -8,6 +8,8 @@ import type { AiOperation } from "../ai/provider.ts";
 import { AUDIT_RETENTION_DAYS } from "../audit/audit.server.ts";
 import { DEFAULT_MODELS, parseModelRef } from "../ai/replicate/models.server.ts";
 import type { AppEnv } from "../env.server.ts";
+import { REQUEST_LOG_RETENTION_DAYS } from "../observability/request-log.server.ts";
+import { TRANSIENT_UPLOAD_HOURS } from "../retention/transient.server.ts";
 
 import type { ProviderName, ShopSettings } from "./shop-settings.server.ts";
 
@@ -135,6 +137,7 @@ export function privacyStatement(input: PrivacyInput): PrivacySection[] {
         `Photo Studio checks every hour and deletes the files whose period has passed: a source image ${plural(settings.retentionDays, "day")} after it was downloaded, or, when its result was written to your store, ${plural(settings.retentionDays, "day")} after that write, which is how long you can restore the original; a rejected or unreviewed result ${plural(settings.retentionDays, "day")} after it was made; an approved result ${plural(settings.resultRetentionDays, "day")} after you approved it. The job records stay and show those images as expired.`,
         "You can also delete a job's, a product's or all of your images and job records at once, and download your data, on the Your data page. Deleting now takes effect immediately.",
         `A log of what happened in your store's Photo Studio (jobs started, images written or restored, data deleted or downloaded, files deleted automatically) is kept for ${plural(AUDIT_RETENTION_DAYS, "day")}. It holds only ids, counts and codes.`,
+        `The masks you paint for the magic eraser are deleted ${plural(TRANSIENT_UPLOAD_HOURS, "hour")} after you draw them. The app's request logs (time, page, status, duration, your store's address; never tokens or image contents) are kept for ${plural(REQUEST_LOG_RETENTION_DAYS, "day")}.`,
       ],
     },
     processingSection(input),
