@@ -88,6 +88,9 @@ const { startJob } = await import("../app/jobs/start-job.server.ts");
 const worker = spawn(
   process.execPath,
   [
+    // e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=.cache/profiles" to see where the
+    // worker's time goes.
+    ...(process.env.BENCH_WORKER_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
     "--import",
     "./scripts/runtime/register.ts",
     "--import",
@@ -124,6 +127,7 @@ await grantCredits(db, shop, {
 });
 
 const queue = new DatabaseQueue(db);
+const cpuAtStart = process.cpuUsage();
 const started = performance.now();
 const job = await startJob({ db, queue }, shop, {
   selection: { query: "" },
@@ -147,6 +151,14 @@ for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 250));
 }
 const wallSeconds = (performance.now() - started) / 1000;
+
+// CPU time of the worker process (from /proc, in clock ticks of 10 ms) and of this process, which
+// hosts the dev store and the fake Replicate: on a machine with few cores their sum, spread over
+// the cores, is a floor of its own under the wall time.
+const workerStat = fs.readFileSync(`/proc/${worker.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+const workerCpuSeconds = (Number(workerStat[11]) + Number(workerStat[12])) / 100;
+const ownCpu = process.cpuUsage(cpuAtStart);
+const emulatorCpuSeconds = (ownCpu.user + ownCpu.system) / 1e6;
 
 worker.kill("SIGTERM");
 await workerExited;
@@ -184,6 +196,14 @@ bench(
   `(provider ${providerBound.toFixed(1)} s, Shopify ${shopifyBound.toFixed(1)} s)`,
 );
 bench("jobs_1000_ratio_to_bound", wallSeconds / bound, "x");
+const cores = os.availableParallelism();
+bench(
+  "jobs_cpu_floor_s",
+  (workerCpuSeconds + emulatorCpuSeconds) / cores,
+  "s",
+  `(CPU: worker ${workerCpuSeconds.toFixed(0)} s, dev store + fake Replicate ${emulatorCpuSeconds.toFixed(0)} s, over ${cores} cores)`,
+);
+bench("jobs_worker_cpu_ms_per_image", (workerCpuSeconds * 1000) / IMAGES, "ms");
 bench(
   "jobs_shopify_points_per_image",
   points / IMAGES,

@@ -13,8 +13,11 @@ import { currentPlan } from "~/billing/plan-state.server";
 import type { PlansView } from "~/billing/plans-view.server";
 import db from "~/db.server";
 import { holdJobCreditsWithOverage, releaseUnusedJobCredits } from "~/jobs/credits.server";
-import { pauseIntake } from "~/jobs/paused-jobs.server";
+import { runIntake } from "~/jobs/intake.server";
+import { jobRuntime } from "~/jobs/runtime.server";
+import { startJob } from "~/jobs/start-job.server";
 import { recipeSchema } from "~/jobs/recipe";
+import { transition } from "~/jobs/states";
 import { adminClientFor } from "~/shopify/admin-client.server";
 import { action, loader } from "~/routes/app.plans";
 import { action as billingWebhook } from "~/routes/webhooks.billing";
@@ -142,28 +145,39 @@ describe("plans through the Billing API", () => {
 });
 
 describe("jobs through included credits into capped overage", () => {
+  /** A job on the store's catalog, started as the new-job page starts it, its intake run here. */
+  async function startCatalogJob() {
+    const deps = jobRuntime();
+    const job = await startJob(deps, TEST_SHOP, {
+      selection: { query: "" },
+      recipe: { preset: "amazon" },
+    });
+    await runIntake(deps, { shop: TEST_SHOP, jobId: job.id });
+    return db.job.findUniqueOrThrow({ where: { id: job.id } });
+  }
+
   it("buys the shortfall as usage once, warns near the cap, and pauses the job Shopify refuses at the cap", async () => {
     const available = (await creditBalance(db, TEST_SHOP)).available;
-    // 360 credits beyond the balance: $18.00 of the $20.00 limit, past Shopify's 90% warning.
-    const first = await creditJob(available + 360);
+    // 400 credits beyond the balance: $20.00, the whole limit, past Shopify's 90% warning.
+    const first = await creditJob(available + 400);
     expect(await holdJobCreditsWithOverage(billingDeps, TEST_SHOP, first, first.itemCount)).toEqual({
       kind: "held",
     });
-    expect(await creditBalance(db, TEST_SHOP)).toEqual({ available: 0, held: available + 360 });
+    expect(await creditBalance(db, TEST_SHOP)).toEqual({ available: 0, held: available + 400 });
     await harness.devStore.webhooks.idle();
     const warned = await plansPage();
-    expect(warned.current.usage).toMatchObject({ used: 18, cap: 20, percent: 90, warned: true });
+    expect(warned.current.usage).toMatchObject({ used: 20, cap: 20, percent: 100, warned: true });
 
-    // 100 more would be $5.00: past the cap, so Shopify refuses and the job waits.
-    const second = await creditJob(100);
-    const outcome = await holdJobCreditsWithOverage(billingDeps, TEST_SHOP, second, 100);
-    expect(outcome.kind).toBe("paused");
-    expect(outcome.kind === "paused" && outcome.message).toContain("$20.00 monthly spending limit");
-    await pauseIntake(db, TEST_SHOP, second.id, outcome.kind === "paused" ? outcome.message : "");
+    // The next job's images would pass the cap: Shopify refuses, and the job waits at intake
+    // with nothing processed or held.
+    const second = await startCatalogJob();
+    expect(second).toMatchObject({ intake: "pending", intakeErrorCode: "usage_cap_reached" });
+    expect(second.intakeError).toContain("$20.00 monthly spending limit");
+    expect(await db.jobItem.count({ where: { jobId: second.id } })).toBe(0);
     const paused = await plansPage();
     expect(paused.current.pausedJobs).toBe(1);
     expect(paused.current.usage?.reached).toBe(true);
-    expect(await creditBalance(db, TEST_SHOP)).toEqual({ available: 0, held: available + 360 });
+    expect(await creditBalance(db, TEST_SHOP)).toEqual({ available: 0, held: available + 400 });
 
     const usage = (await billingCalls()).filter((call) => call.mutation === "appUsageRecordCreate");
     expect(usage.map((call) => [call.key, call.chargeId !== null])).toEqual([
@@ -178,30 +192,37 @@ describe("jobs through included credits into capped overage", () => {
     expect(view.current.usage).toMatchObject({ cap: 50, warned: false, reached: false });
     expect(view.current.pausedJobs).toBe(0);
     const waiting = await db.job.findFirstOrThrow({
-      where: { shop: TEST_SHOP, itemCount: 100 },
+      where: { shop: TEST_SHOP, intake: "pending" },
       orderBy: { createdAt: "desc" },
     });
     expect(waiting.intakeErrorCode).toBeNull();
-    expect(
-      await db.queueTask.count({
-        where: { shop: TEST_SHOP, queue: "job-intake", key: { startsWith: `intake:${waiting.id}` } },
-      }),
-    ).toBe(1);
-    // The queued intake holds again: Shopify now takes the $5.00.
-    expect(await holdJobCreditsWithOverage(billingDeps, TEST_SHOP, waiting, 100)).toEqual({
-      kind: "held",
+    const resumed = await db.queueTask.findMany({
+      where: { shop: TEST_SHOP, queue: "job-intake", key: { startsWith: `intake:${waiting.id}:` } },
     });
-    expect((await plansPage()).current.usage).toMatchObject({ used: 23 });
+    expect(resumed).toHaveLength(1);
+    // The queued intake runs again: Shopify now takes the charge and the items exist.
+    await runIntake(jobRuntime(), { shop: TEST_SHOP, jobId: waiting.id });
+    const done = await db.job.findUniqueOrThrow({ where: { id: waiting.id } });
+    expect(done.intake).toBe("done");
+    const items = await db.jobItem.count({ where: { jobId: waiting.id } });
+    expect(items).toBeGreaterThan(0);
+    expect((await creditBalance(db, TEST_SHOP)).held).toBeGreaterThanOrEqual(items);
+    expect((await plansPage()).current.usage!.used).toBeCloseTo(20 + items * 0.05, 2);
   });
 
   it("gives back failed items' credits, bought ones included, as credits that never expire", async () => {
-    const waiting = await db.job.findFirstOrThrow({
-      where: { shop: TEST_SHOP, itemCount: 100 },
+    const job = await db.job.findFirstOrThrow({
+      where: { shop: TEST_SHOP, intake: "done" },
       orderBy: { createdAt: "desc" },
     });
-    // The job's items all failed before any was charged.
-    await releaseUnusedJobCredits(db, TEST_SHOP, waiting.id);
-    expect((await creditBalance(db, TEST_SHOP)).available).toBe(100);
+    const items = await db.jobItem.findMany({ where: { jobId: job.id } });
+    // Every image fails (through the engine's own state changes, which settle credits).
+    for (const item of items) {
+      await transition(db, TEST_SHOP, item, "processing");
+      await transition(db, TEST_SHOP, { ...item, status: "processing" }, "failed", "provider down");
+    }
+    await releaseUnusedJobCredits(db, TEST_SHOP, job.id);
+    expect((await creditBalance(db, TEST_SHOP)).available).toBe(items.length);
     const bought = await db.creditLedgerEntry.findMany({
       where: { shop: TEST_SHOP, idempotencyKey: { startsWith: "overage:" } },
     });

@@ -1,4 +1,4 @@
-import { Banner, BlockStack, Card, InlineStack, Text } from "@shopify/polaris";
+import { Banner, BlockStack, Button, Card, InlineStack, Text } from "@shopify/polaris";
 
 import { formatCredits } from "~/billing/costs";
 import type { HomeData } from "~/home/home.server";
@@ -24,7 +24,7 @@ export function CreditsCard({ credits }: { credits: Credits }) {
           </Text>
         </InlineStack>
         <Text as="p" tone="subdued">
-          {credits.planName} plan · {formatCredits(credits.monthlyCredits)} a month
+          {credits.planName} · {formatCredits(credits.monthlyCredits)} included each period
           {credits.periodEndsAt ? ` · renews ${DAY.format(new Date(credits.periodEndsAt))}` : ""}
         </Text>
         {credits.held > 0 ? (
@@ -32,6 +32,11 @@ export function CreditsCard({ credits }: { credits: Credits }) {
             {formatCredits(credits.held)} set aside for running jobs
           </Text>
         ) : null}
+        <InlineStack>
+          <Button variant="plain" url="/app/plans">
+            Plans and credits
+          </Button>
+        </InlineStack>
       </BlockStack>
     </Card>
   );
@@ -46,7 +51,7 @@ export function NoCreditsBanner({ credits }: { credits: Credits }) {
     <Banner
       tone="warning"
       title="You have no credits left"
-      action={{ content: "Review your plan in Settings", url: "/app/settings" }}
+      action={{ content: "Buy credits or change plan", url: "/app/plans" }}
     >
       <p>
         AI edits (background removal, scenes, upscaling, alt text) use credits. {renewal} Until then
