@@ -16,7 +16,11 @@ import { CURRENCY, packById, planById } from "./plans.server.ts";
 /** The slice of `authenticate.admin(request).billing` these actions use. */
 export interface BillingHelpers {
   request(options: { plan: string; isTest?: boolean; returnUrl?: string }): Promise<never>;
-  cancel(options: { subscriptionId: string; isTest?: boolean; prorate?: boolean }): Promise<unknown>;
+  cancel(options: {
+    subscriptionId: string;
+    isTest?: boolean;
+    prorate?: boolean;
+  }): Promise<unknown>;
   updateUsageCappedAmount(options: {
     subscriptionLineItemId: string;
     cappedAmount: { amount: number; currencyCode: string };
@@ -68,7 +72,9 @@ export async function runPlanIntent(
     }
     case "raiseCap": {
       if (!state?.usageLineItemId || !current.overage) {
-        throw new PlanActionError("Your plan has no spending limit to raise: choose a monthly plan.");
+        throw new PlanActionError(
+          "Your plan has no spending limit to raise: choose a monthly plan.",
+        );
       }
       if (Number(state.cappedAmount ?? 0) >= intent.amount) {
         throw new PlanActionError(

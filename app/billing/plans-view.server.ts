@@ -56,7 +56,9 @@ export async function plansView(
           cap: cents(billing.cappedAmount) / 100,
           percent: Math.min(
             100,
-            Math.round((cents(billing.balanceUsed) / Math.max(1, cents(billing.cappedAmount))) * 100),
+            Math.round(
+              (cents(billing.balanceUsed) / Math.max(1, cents(billing.cappedAmount))) * 100,
+            ),
           ),
           warned: billing.capWarnedAt !== null,
           reached: billing.capReachedAt !== null,

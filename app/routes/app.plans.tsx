@@ -21,11 +21,7 @@ import {
 import { useState } from "react";
 
 import { refreshBilling } from "~/billing/billing-sync.server";
-import {
-  PlanActionError,
-  planIntentSchema,
-  runPlanIntent,
-} from "~/billing/plan-actions.server";
+import { PlanActionError, planIntentSchema, runPlanIntent } from "~/billing/plan-actions.server";
 import { plansView, type PlansView } from "~/billing/plans-view.server";
 import { CursorPagination } from "~/components/jobs/CursorPagination";
 import { PageError } from "~/components/jobs/PageStates";
@@ -129,8 +125,8 @@ function CurrentPlan({ current }: { current: PlansView["current"] }) {
           </BlockStack>
         </InlineGrid>
         <Text as="p" tone="subdued">
-          Included credits renew every period and what is left of them expires at its end.
-          Credits you buy in packs never expire. Approving, rejecting and standard edits are free.
+          Included credits renew every period and what is left of them expires at its end. Credits
+          you buy in packs never expire. Approving, rejecting and standard edits are free.
         </Text>
         {current.usage ? (
           <BlockStack gap="200">
@@ -320,7 +316,10 @@ export default function PlansPage() {
       <Layout>
         {current.pausedJobs > 0 ? (
           <Layout.Section>
-            <Banner tone="warning" title={`${current.pausedJobs} ${current.pausedJobs === 1 ? "job is" : "jobs are"} waiting for credits`}>
+            <Banner
+              tone="warning"
+              title={`${current.pausedJobs} ${current.pausedJobs === 1 ? "job is" : "jobs are"} waiting for credits`}
+            >
               <p>
                 Your spending limit for extra credits is reached. Raise it or buy a credit pack
                 below, and waiting jobs continue by themselves.

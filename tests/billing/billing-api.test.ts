@@ -160,9 +160,11 @@ describe("jobs through included credits into capped overage", () => {
     const available = (await creditBalance(db, TEST_SHOP)).available;
     // 400 credits beyond the balance: $20.00, the whole limit, past Shopify's 90% warning.
     const first = await creditJob(available + 400);
-    expect(await holdJobCreditsWithOverage(billingDeps, TEST_SHOP, first, first.itemCount)).toEqual({
-      kind: "held",
-    });
+    expect(await holdJobCreditsWithOverage(billingDeps, TEST_SHOP, first, first.itemCount)).toEqual(
+      {
+        kind: "held",
+      },
+    );
     expect(await creditBalance(db, TEST_SHOP)).toEqual({ available: 0, held: available + 400 });
     await harness.devStore.webhooks.idle();
     const warned = await plansPage();
