@@ -160,9 +160,7 @@ async function resourcesBefore(frame: Frame, untilMs: number) {
     `bench:web: document ${documentFacts.kb} KiB (${documentFacts.wireKb} KiB on the wire, ` +
     `received by ${documentFacts.end} ms, ${documentFacts.domNodes} elements); ` +
     `resources before LCP ${untilMs} ms (start, first byte, end)`;
-  return [heading, ...lines].join(
-    "\n",
-  );
+  return [heading, ...lines].join("\n");
 }
 
 /** LCP is final once the page has painted everything it loads; give it a quiet moment. */
@@ -284,7 +282,9 @@ try {
     if (TRACE) {
       console.log(await resourcesBefore(frame, vitals.lcpMs));
       // The app's own request log: how long the server took over the page's document.
-      const documentLines = appOutput.filter((line) => line.includes(`/app/jobs/${job.id}/review?`));
+      const documentLines = appOutput.filter((line) =>
+        line.includes(`/app/jobs/${job.id}/review?`),
+      );
       console.log(`bench:web: app log: ${documentLines.at(-1) ?? "(no line)"}`);
     }
     const lastId = Math.max(0, ...vitals.interactions.map((interaction) => interaction.id));

@@ -14,8 +14,7 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const jobId = cleanId(params.jobId);
   const itemId = cleanId(params.itemId);
-  const previews =
-    jobId && itemId ? await reviewPreviews(db, session.shop, jobId, itemId) : null;
+  const previews = jobId && itemId ? await reviewPreviews(db, session.shop, jobId, itemId) : null;
   if (!previews) notFound("image");
   return json(previews, { headers: { "Cache-Control": "private, no-store" } });
 };

@@ -590,7 +590,9 @@ export async function adminClientFor(
  */
 export function adminClientOver(
   shop: string,
-  admin: { graphql: (document: string, options: Parameters<AdminTransport>[1]) => Promise<Response> },
+  admin: {
+    graphql: (document: string, options: Parameters<AdminTransport>[1]) => Promise<Response>;
+  },
   options?: AdminClientOptions,
 ): AdminClient {
   return createAdminClient(

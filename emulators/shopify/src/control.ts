@@ -26,7 +26,8 @@ const ENDPOINTS = {
   "GET /_dev/clock": "the dev store's time",
   "POST /_dev/clock/advance": '{"hours": 48}: move the clock on and send what came due',
   "GET /_dev/webhooks?shop=&topic=": "webhook deliveries so far, with their outcome",
-  "GET /_dev/billing?shop=": "Billing API mutations so far (usage records with their idempotency key)",
+  "GET /_dev/billing?shop=":
+    "Billing API mutations so far (usage records with their idempotency key)",
   "POST /_dev/shops/:shop/uninstall": '{"clientId"?}: the merchant uninstalls the app',
   "POST /_dev/shops/:shop/scopes": '{"clientId"?, "scopes": [...]}: the granted scopes change',
   "POST /_dev/shops/:shop/compliance/:topic":
