@@ -32,8 +32,17 @@ const DAY = 24 * 60 * 60 * 1000;
 interface Consumer {
   name: string;
   lastShop: string;
-  /** Wakes every idle loop (a task was enqueued here, or the queue is closing). */
+  /** Wakes every idle loop (the queue is closing). */
   wake: () => void;
+  /** Wakes one idle loop: a task was enqueued here, or a claim found one and there may be more. */
+  wakeOne: () => void;
+  /**
+   * The consumer's loops claim one at a time. Racing each other for the same oldest task, 24 loops
+   * woken together made 24 claims' worth of queries for one task; in turn, each query finds work.
+   */
+  claiming: Promise<unknown>;
+  /** Whether one idle loop is already polling: the others sleep until they are woken. */
+  polling: boolean;
   loops: Promise<void>[];
 }
 
@@ -86,7 +95,7 @@ export class DatabaseQueue implements JobQueue {
       if ((error as { code?: string }).code === "P2002") return { added: false };
       throw error;
     }
-    for (const consumer of this.consumers) if (consumer.name === name) consumer.wake();
+    for (const consumer of this.consumers) if (consumer.name === name) consumer.wakeOne();
     return { added: true };
   }
 
@@ -103,14 +112,31 @@ export class DatabaseQueue implements JobQueue {
       name,
       lastShop: "",
       wake: () => [...sleepers].forEach((wakeUp) => wakeUp()),
+      wakeOne: () => sleepers.values().next().value?.(),
+      claiming: Promise.resolve(),
+      polling: false,
       loops: [],
     };
+    const claim = () => {
+      const next = consumer.claiming.then(() => this.claimNext(consumer, onFailed));
+      consumer.claiming = next.catch(() => undefined);
+      return next;
+    };
+    // One idle loop polls the table (for tasks other processes enqueued, or delayed ones coming
+    // due); the rest sleep until a task is enqueued here or a claim wakes them.
     const idle = () =>
       new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.pollMs);
+        const polls = !consumer.polling;
+        if (polls) consumer.polling = true;
+        const timer = polls ? setTimeout(done, this.pollMs) : undefined;
         function done() {
           clearTimeout(timer);
           sleepers.delete(done);
+          if (polls) {
+            consumer.polling = false;
+            // Hands the polling on: a sleeper wakes, finds nothing, and polls in its turn.
+            sleepers.values().next().value?.();
+          }
           resolve();
         }
         sleepers.add(done);
@@ -118,7 +144,9 @@ export class DatabaseQueue implements JobQueue {
     const loop = async () => {
       while (!this.closed) {
         try {
-          const task = await this.claimNext(consumer, onFailed);
+          const task = await claim();
+          // Found one: another idle loop looks for the next, so a burst is taken up loop by loop.
+          if (task !== "none") consumer.wakeOne();
           if (task === "none") await idle();
           else if (task !== "raced" && this.closed) await this.release(task);
           else if (task !== "raced") await this.run(task, handler as TaskHandler, onFailed);
