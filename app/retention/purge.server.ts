@@ -25,14 +25,18 @@ import { purgeAuditEvents, recordAudit } from "../audit/audit.server.ts";
 import { getEnv } from "../env.server.ts";
 import { pruneRequestLogs } from "../observability/request-log.server.ts";
 import { getShopSettings } from "../settings/shop-settings.server.ts";
+import type { JobQueue } from "../jobs/queue/types.ts";
 import type { ObjectStorage } from "../storage/object-storage.server.ts";
 
+import { eraseLongUninstalledShops } from "./erase-shop.server.ts";
 import { deleteStoredImage, IN_FLIGHT_STATES } from "./stored-files.server.ts";
 import { purgeTransientUploads } from "./transient.server.ts";
 
 export interface RetentionDeps {
   db: PrismaClient;
   storage: ObjectStorage;
+  /** With a queue, shops uninstalled long ago are erased too (erase-shop.server.ts). */
+  queue?: Pick<JobQueue, "purgeShop">;
   /** LOG_DIR: the request log's daily files, kept REQUEST_LOG_RETENTION_DAYS days. */
   requestLogDir?: string;
 }
@@ -54,6 +58,8 @@ export interface PurgeReport {
   requestLogsPruned: number;
   /** Eraser masks and other transient uploads, gone 24 hours after upload (transient.server.ts). */
   transientUploadsPurged: number;
+  /** Shops still uninstalled ERASE_AFTER_UNINSTALL_DAYS after uninstall, erased everywhere. */
+  shopsErased?: string[];
   failures: Array<{ shop: string; message: string }>;
 }
 
@@ -237,6 +243,9 @@ export async function purgeExpired(
     }
   }
   report.transientUploadsPurged = await purgeTransientUploads(deps, now);
+  if (deps.queue) {
+    report.shopsErased = await eraseLongUninstalledShops({ ...deps, queue: deps.queue }, now);
+  }
   report.auditEventsPurged = await purgeAuditEvents(deps.db, now);
   if (deps.requestLogDir) {
     report.requestLogsPruned = await pruneRequestLogs(deps.requestLogDir, now);
