@@ -9,6 +9,7 @@ import { AUDIT_RETENTION_DAYS } from "../audit/audit.server.ts";
 import { DEFAULT_MODELS, parseModelRef } from "../ai/replicate/models.server.ts";
 import type { AppEnv } from "../env.server.ts";
 import { REQUEST_LOG_RETENTION_DAYS } from "../observability/request-log.server.ts";
+import { ERASE_AFTER_UNINSTALL_DAYS } from "../retention/erase-shop.server.ts";
 import { TRANSIENT_UPLOAD_HOURS } from "../retention/transient.server.ts";
 
 import type { ProviderName, ShopSettings } from "./shop-settings.server.ts";
@@ -145,9 +146,10 @@ export function privacyStatement(input: PrivacyInput): PrivacySection[] {
       id: "deletion",
       heading: "Deleting your data",
       paragraphs: [
-        "When you uninstall Photo Studio, its access to your store ends at once: the access token is deleted.",
+        "When you uninstall Photo Studio, its access to your store ends at once: the access token is deleted, and jobs still running stop, with their unused credits given back. Nothing is charged after uninstall.",
         `48 hours after you uninstall, Shopify asks Photo Studio to erase your store's data, and Photo Studio deletes every record it holds about your store from its database: jobs and their results, settings, recipes, credits, the activity log, and the store itself. One record stays: that the erasure took place, with your store's address and how many records were deleted, and nothing else; it is deleted after ${plural(AUDIT_RETENTION_DAYS, "day")}.`,
         "The image files of your store (originals kept for restore, results, previews) are deleted from storage in the same step.",
+        `Should Shopify's request not arrive, Photo Studio erases the same data by itself ${plural(ERASE_AFTER_UNINSTALL_DAYS, "day")} after you uninstall, unless you have installed it again.`,
       ],
     },
   ];
