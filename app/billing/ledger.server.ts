@@ -15,6 +15,8 @@
  */
 import type { CreditLedgerEntry, Prisma, PrismaClient } from "@prisma/client";
 
+import { recordCreditsConsumed } from "../observability/metrics.server.ts";
+
 import { formatCredits } from "./costs.ts";
 import { calendarPeriod, currentPlan, type CreditPeriod } from "./plan-state.server.ts";
 import type { CreditPlan } from "./plans.server.ts";
@@ -254,7 +256,7 @@ export async function captureCredits(
   input: CaptureInput,
 ): Promise<LedgerResult> {
   assertAmount(input.amount, "A capture");
-  return applyOnce(db, shop, input.idempotencyKey, async (tx) => {
+  const result = await applyOnce(db, shop, input.idempotencyKey, async (tx) => {
     await settleHeld(tx, shop, input.amount, false);
     return {
       kind: "capture",
@@ -265,6 +267,9 @@ export async function captureCredits(
       description: input.description ?? `${formatCredits(input.amount)} used`,
     };
   });
+  // Inside a caller's transaction this counts before the commit: a rollback overcounts by one.
+  if (!result.repeated) recordCreditsConsumed("capture", input.amount);
+  return result;
 }
 
 export interface ReleaseInput {
@@ -313,7 +318,7 @@ export async function chargeCredits(
   assertAmount(input.amount, "A charge");
   await renewIncludedCredits(db, shop, input.now);
   await ensureAccount(db, shop);
-  return applyOnce(db, shop, input.idempotencyKey, async (tx) => {
+  const result = await applyOnce(db, shop, input.idempotencyKey, async (tx) => {
     const spent = await tx.creditAccount.updateMany({
       where: { shop, available: { gte: input.amount } },
       data: { available: { decrement: input.amount } },
@@ -330,6 +335,8 @@ export async function chargeCredits(
       description: input.description,
     };
   });
+  if (!result.repeated) recordCreditsConsumed("charge", input.amount);
+  return result;
 }
 
 /** The Free plan's credit period: a calendar month in UTC (paid plans: plan-state.server.ts). */

@@ -4,14 +4,20 @@
  * writes under the same keys approving uses, so an item whose task exists gains nothing.
  *
  * It runs when workers start and then every SWEEP_EVERY_MS, as a task on the queue: every process
- * schedules the same key per period, so a fleet sweeps once per period, and closing the queue
- * stops it with everything else.
+ * schedules the same key per period, and closing the queue stops it with everything else. The
+ * task takes the period's `ScheduleLease` before sweeping (schedule-lease.server.ts), so the start
+ * sweeps of processes that start in the same period collapse into the period's one sweep too.
  */
+import { logger } from "../observability/logger.server.ts";
+
 import type { JobDeps, ShopTask } from "./deps.server.ts";
 import { QUEUES } from "./deps.server.ts";
 import { queueWrite } from "./generate.server.ts";
+import { runOncePerPeriod } from "./schedule-lease.server.ts";
 
 export const SWEEP_EVERY_MS = 5 * 60_000;
+/** The sweep's ScheduleLease row. */
+export const SWEEP_SCHEDULE = "approval-sweep";
 /** An approval this recent may still be queueing its write in the request that made it. */
 const SWEEP_GRACE_MS = 30_000;
 /** Jobs whose items can be approved; a finished job has none. */
@@ -78,7 +84,9 @@ export function startSweep(deps: Pick<JobDeps, "db" | "queue" | "workerId">) {
     async ({ payload }) => {
       // The next one first: a sweep that keeps failing must not end the schedule.
       await scheduleNext(deps, Math.max(payload.at, Date.now()));
-      await sweepApprovedWithoutWrite(deps);
+      await runOncePerPeriod(deps.db, SWEEP_SCHEDULE, SWEEP_EVERY_MS, deps.workerId, async () => {
+        logger.info("write sweep", { looked: await sweepApprovedWithoutWrite(deps) });
+      });
     },
     { concurrency: 1 },
   );
@@ -90,6 +98,6 @@ export function startSweep(deps: Pick<JobDeps, "db" | "queue" | "workerId">) {
       { key: `sweep:start:${deps.workerId}:${now}` },
     )
     .catch((error: unknown) => {
-      console.warn(`photo-studio: could not schedule the write sweep: ${String(error)}`);
+      logger.warn("could not schedule the write sweep", { error });
     });
 }

@@ -2,11 +2,15 @@
  * The job steps, put to work on the queue. The same registration runs inside the web process
  * (embedded default) and in `npm run worker` processes (at scale).
  */
+import { startAutoProcessing } from "../automation/auto-process.server.ts";
+import { startNotificationDelivery } from "../notifications/delivery.server.ts";
+
 import type { ItemTask, JobDeps, JobTask, WriteBackTask } from "./deps.server.ts";
 import { QUEUES } from "./deps.server.ts";
 import { RetryableStepError } from "./failures.ts";
 import { markItemFailed, runGeneration, type GenerateTask } from "./generate.server.ts";
 import { failIntake, runIntake } from "./intake.server.ts";
+import { observedQueue } from "./queue/observed-queue.server.ts";
 import { startSweep } from "./sweep.server.ts";
 import { runRestore, runWrite } from "./write-back.server.ts";
 
@@ -26,7 +30,9 @@ function reasonOf(error: Error) {
       };
 }
 
-export function startJobWorkers(deps: JobDeps, concurrency: WorkerConcurrency) {
+export function startJobWorkers(given: JobDeps, concurrency: WorkerConcurrency) {
+  // Every step below runs in its task's log context and is timed (queue/observed-queue.server.ts).
+  const deps: JobDeps = { ...given, queue: observedQueue(given.queue, given.workerId) };
   const { queue } = deps;
   queue.process<JobTask>(QUEUES.intake, ({ payload }) => runIntake(deps, payload), {
     concurrency: 1,
@@ -62,4 +68,7 @@ export function startJobWorkers(deps: JobDeps, concurrency: WorkerConcurrency) {
   });
   // Approved items whose write was never queued (the web process died mid-approval).
   startSweep(deps);
+  // New products' images (app/automation) and job notifications sent by email and chat webhook.
+  startAutoProcessing(deps);
+  startNotificationDelivery(deps);
 }

@@ -14,6 +14,8 @@ import fs from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 
+import { enterLogContext } from "./logger.server.ts";
+import { observeHttpRequest } from "./metrics.server.ts";
 import { scrubJson, scrubPath } from "./scrub.ts";
 
 export const REQUEST_LOG_RETENTION_DAYS = 30;
@@ -107,12 +109,17 @@ export function requestIdOf(request: RequestFacts): string {
 
 export function requestLogEntry(
   request: RequestFacts,
-  { started, durationMs, status }: { started: Date; durationMs: number; status: number },
+  {
+    started,
+    durationMs,
+    status,
+    requestId,
+  }: { started: Date; durationMs: number; status: number; requestId?: string },
 ): RequestLogEntry {
   const shop = shopOf(request);
   return {
     time: started.toISOString(),
-    requestId: requestIdOf(request),
+    requestId: requestId ?? requestIdOf(request),
     method: request.method,
     path: scrubPath(request.url),
     status,
@@ -182,6 +189,7 @@ interface Started {
   facts: RequestFacts;
   started: Date;
   startedMs: number;
+  requestId: string;
 }
 
 /**
@@ -194,24 +202,27 @@ export function startRequestLogging(options: RequestLogOptions = {}): () => void
   const inFlight = new WeakMap<ServerResponse, Started>();
   const onStart = (message: unknown) => {
     const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
-    inFlight.set(response, {
-      facts: factsOf(request),
-      started: new Date(),
-      startedMs: performance.now(),
-    });
+    const facts = factsOf(request);
+    const requestId = requestIdOf(facts);
+    inFlight.set(response, { facts, started: new Date(), startedMs: performance.now(), requestId });
+    // Published just before the server hands the request to the app: what the app logs while
+    // serving it carries the same id as this line (logger.server.ts).
+    enterLogContext({ requestId });
   };
   const onFinish = (message: unknown) => {
     const { response } = message as { response: ServerResponse };
     const started = inFlight.get(response);
     if (!started) return;
     inFlight.delete(response);
-    void log.record(
-      requestLogEntry(started.facts, {
-        started: started.started,
-        durationMs: performance.now() - started.startedMs,
-        status: response.statusCode,
-      }),
-    );
+    const durationMs = performance.now() - started.startedMs;
+    const entry = requestLogEntry(started.facts, {
+      started: started.started,
+      durationMs,
+      status: response.statusCode,
+      requestId: started.requestId,
+    });
+    observeHttpRequest(entry.method, entry.path, entry.status, durationMs);
+    void log.record(entry);
   };
   diagnostics.subscribe("http.server.request.start", onStart);
   diagnostics.subscribe("http.server.response.finish", onFinish);

@@ -6,10 +6,12 @@
  */
 import type { PrismaClient } from "@prisma/client";
 
+import { AUTOMATION_QUEUE } from "../automation/auto-process.server.ts";
 import { QUEUES, type JobDeps } from "../jobs/deps.server.ts";
 import type { JobQueue } from "../jobs/queue/types.ts";
 import { cancelJob } from "../jobs/review.server.ts";
 import { eraseShop } from "../models/shop.server.ts";
+import { NOTIFICATION_QUEUE } from "../notifications/delivery.server.ts";
 import { shopPrefix } from "../storage/keys.ts";
 import type { ObjectStorage } from "../storage/object-storage.server.ts";
 
@@ -26,12 +28,30 @@ export interface EraseDeps {
 export async function eraseShopEverywhere(deps: EraseDeps, shop: string) {
   // Queue entries first: a task left waiting would run after the erasure and could write the
   // shop's files again. In Redis (BullMQ) they are outside the database eraseShop clears.
-  await deps.queue.purgeShop(shop, Object.values(QUEUES));
+  await deps.queue.purgeShop(shop, [...Object.values(QUEUES), ...AUTOMATION_QUEUES]);
+  await eraseAutomationRows(deps.db, shop);
+  // The catalog health history and alt-text runs (app/catalog-audit) hold product ids.
+  await deps.db.$transaction([
+    deps.db.catalogAuditRun.deleteMany({ where: { shop } }),
+    deps.db.altTextFillRun.deleteMany({ where: { shop } }),
+  ]);
   const erased = await eraseShop(deps.db, shop);
   // Files after rows: a crash in between leaves files without rows, and a retry (Shopify's, or
   // the next hourly run) removes them; the other order could leave rows pointing at nothing.
   await deps.storage.deletePrefix(shopPrefix(shop));
   return erased;
+}
+
+/** Automation's and notifications' queues, beside the job steps'. */
+const AUTOMATION_QUEUES = [AUTOMATION_QUEUE, NOTIFICATION_QUEUE];
+
+/** What automation and notifications keep of a shop: its deliveries, claims and notifications. */
+async function eraseAutomationRows(db: PrismaClient, shop: string) {
+  await db.$transaction([
+    db.automationEvent.deleteMany({ where: { shop } }),
+    db.autoProcessedMedia.deleteMany({ where: { shop } }),
+    db.notification.deleteMany({ where: { shop } }),
+  ]);
 }
 
 /** Erases the shops uninstalled long enough ago and not installed again; answers which. */

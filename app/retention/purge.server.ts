@@ -19,10 +19,15 @@
  * the next run finds again (deleting is idempotent), and two runs at once both delete but only
  * one wins each row, so counts (and the one audit record per shop and run) never double up.
  */
+import { hostname } from "node:os";
+
 import type { PrismaClient } from "@prisma/client";
 
+import { pruneAutomationEvents } from "../automation/product-events.server.ts";
 import { purgeAuditEvents, recordAudit } from "../audit/audit.server.ts";
 import { getEnv } from "../env.server.ts";
+import { startLeasedSchedule } from "../jobs/schedule-lease.server.ts";
+import { logger } from "../observability/logger.server.ts";
 import { pruneRequestLogs } from "../observability/request-log.server.ts";
 import { getShopSettings } from "../settings/shop-settings.server.ts";
 import type { JobQueue } from "../jobs/queue/types.ts";
@@ -42,6 +47,8 @@ export interface RetentionDeps {
 }
 
 export const EXPIRED_NOTE_CODE = "expired";
+/** The retention purge's ScheduleLease row. */
+export const RETENTION_SCHEDULE = "retention-purge";
 const DAY_MS = 86_400_000;
 const BATCH = 200;
 
@@ -55,6 +62,8 @@ export interface ShopPurge {
 export interface PurgeReport {
   shops: ShopPurge[];
   auditEventsPurged: number;
+  /** Product webhook records past Shopify's retry window (app/automation). */
+  automationEventsPurged: number;
   requestLogsPruned: number;
   /** Eraser masks and other transient uploads, gone 24 hours after upload (transient.server.ts). */
   transientUploadsPurged: number;
@@ -228,6 +237,7 @@ export async function purgeExpired(
   const report: PurgeReport = {
     shops: [],
     auditEventsPurged: 0,
+    automationEventsPurged: 0,
     requestLogsPruned: 0,
     transientUploadsPurged: 0,
     failures: [],
@@ -247,6 +257,7 @@ export async function purgeExpired(
     report.shopsErased = await eraseLongUninstalledShops({ ...deps, queue: deps.queue }, now);
   }
   report.auditEventsPurged = await purgeAuditEvents(deps.db, now);
+  report.automationEventsPurged = await pruneAutomationEvents(deps.db, now);
   if (deps.requestLogDir) {
     report.requestLogsPruned = await pruneRequestLogs(deps.requestLogDir, now);
   }
@@ -260,9 +271,10 @@ export interface RetentionSchedule {
 }
 
 /**
- * Runs the purge `firstRunMs` after start and then every `everyMs`, never two at once in this
- * process (several processes may each run it: the purge is safe to run concurrently). The timers
- * are unref'd so they never keep a process alive.
+ * Runs the purge once per `everyMs` period across every process (a `ScheduleLease`, see
+ * app/jobs/schedule-lease.server.ts): each process checks `firstRunMs` after start and then every
+ * minute (or `everyMs`, if shorter) whether this period's run is due, and one of them runs it. A
+ * process that dies mid-run holds the period only until its lease expires; then another takes it.
  */
 export function startRetentionSchedule(
   deps: RetentionDeps,
@@ -270,38 +282,28 @@ export function startRetentionSchedule(
     everyMs = 60 * 60_000,
     firstRunMs = 30_000,
     now = () => new Date(),
+    holder = `${hostname()}:${process.pid}`,
     onReport = () => {},
-    onError = (error: unknown) => console.error("Retention purge failed", error),
+    onError = (error: unknown) => logger.error("retention purge failed", { error }),
   }: {
     everyMs?: number;
     firstRunMs?: number;
     now?: () => Date;
+    /** Names this process in the lease (for support). */
+    holder?: string;
     onReport?: (report: PurgeReport) => void;
     onError?: (error: unknown) => void;
   } = {},
 ): RetentionSchedule {
-  let current: Promise<void> | null = null;
-  let interval: ReturnType<typeof setInterval> | null = null;
-  const run = () => {
-    if (current) return;
+  return startLeasedSchedule(deps.db, {
+    name: RETENTION_SCHEDULE,
+    periodMs: everyMs,
+    holder,
+    firstCheckMs: firstRunMs,
+    checkEveryMs: Math.min(everyMs, 60_000),
     // The request log's files live on this host too (LOG_DIR), unless the caller says otherwise.
-    current = purgeExpired({ requestLogDir: getEnv().logDir, ...deps }, now())
-      .then(onReport, onError)
-      .finally(() => {
-        current = null;
-      });
-  };
-  const first = setTimeout(() => {
-    run();
-    interval = setInterval(run, everyMs);
-    interval.unref();
-  }, firstRunMs);
-  first.unref();
-  return {
-    stop() {
-      clearTimeout(first);
-      if (interval) clearInterval(interval);
-    },
-    running: () => current ?? Promise.resolve(),
-  };
+    run: async () =>
+      onReport(await purgeExpired({ requestLogDir: getEnv().logDir, ...deps }, now())),
+    onError,
+  });
 }

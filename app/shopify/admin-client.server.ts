@@ -32,6 +32,8 @@ import { SessionNotFoundError } from "@shopify/shopify-app-remix/server";
 
 import { unauthenticated } from "~/shopify.server";
 
+import { observeThrottleWait, recordShopifyAttempt } from "../observability/metrics.server.ts";
+
 import type { AdminClient, AdminRequestOptions } from "./admin-types.ts";
 import {
   estimateCost,
@@ -500,10 +502,12 @@ export function createAdminClient(
 
     for (;;) {
       const cost = () => estimateCost(document, requestOptions.estimatedCost);
+      const waitStarted = performance.now();
       const reservation = await waitFor(
         () => pacer.reserve(cost, { signal: waitSignal, front }),
         () => pacer.estimateWaitMs(cost()),
       );
+      observeThrottleWait(performance.now() - waitStarted);
       if (attempts > 0) stats.retried += 1;
       attempts += 1;
       stats.requests += 1;
@@ -525,6 +529,7 @@ export function createAdminClient(
         rememberCost(document, outcome.cost.requestedQueryCost);
       }
       if (outcome.cost?.actualQueryCost != null) stats.costSpent += outcome.cost.actualQueryCost;
+      recordShopifyAttempt(outcome.kind, outcome.cost?.actualQueryCost);
 
       switch (outcome.kind) {
         case "ok":

@@ -19,6 +19,11 @@ const EXTENSION = /^[a-z0-9]{1,8}$/;
 /** A myshopify (or dev store) host name: dot-separated labels of letters, digits and hyphens. */
 const SHOP = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
+/** A media type as stored with an object ("image/jpeg"): type/subtype, no parameters or spaces. */
+const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i;
+/** What `head` answers for an object stored without a type (by hand, or by an older version). */
+export const DEFAULT_MEDIA_TYPE = "application/octet-stream";
+
 /** S3's limit on a key; local disk is then well inside every file system's path limit. */
 export const MAX_KEY_LENGTH = 1024;
 const MAX_SEGMENT_LENGTH = 255;
@@ -51,6 +56,17 @@ export function assertValidKey(key: string): void {
 export function assertValidPrefix(prefix: string): void {
   if (typeof prefix !== "string" || !prefix.endsWith("/")) throw invalidKey("prefix", prefix);
   assertValidKey(prefix.slice(0, -1));
+}
+
+/**
+ * The media type `put` stores, lowercased; throws for anything else. A type ends up in a header
+ * (S3's Content-Type, the files route's answer), so a newline in it must never get that far.
+ */
+export function normalisedMediaType(contentType: string): string {
+  if (typeof contentType !== "string" || !MEDIA_TYPE.test(contentType)) {
+    throw new TypeError(`Not a media type: ${JSON.stringify(contentType)}`);
+  }
+  return contentType.toLowerCase();
 }
 
 /** The shop's own segment: its host name, lowercased; anything else is refused, never mangled. */

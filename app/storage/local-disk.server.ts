@@ -10,19 +10,23 @@
  * cannot start a segment with one), so temporary files and types never show up as objects.
  */
 import { randomUUID } from "node:crypto";
+import { constants as fsConstants } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 
 import { StorageError, StorageNotFoundError, storageFailure } from "./errors.ts";
-import { assertValidKey, assertValidPrefix } from "./keys.ts";
+import {
+  assertValidKey,
+  assertValidPrefix,
+  DEFAULT_MEDIA_TYPE,
+  normalisedMediaType,
+} from "./keys.ts";
 import type { ObjectInfo, ObjectStorage, PutOptions } from "./object-storage.server.ts";
 
 const DIRECTORY_MODE = 0o700;
 const FILE_MODE = 0o600;
 /** Where deletePrefix moves a folder before removing it, so the prefix empties in one step. */
 const TRASH = ".trash";
-const CONTENT_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i;
-const FALLBACK_TYPE = "application/octet-stream";
 
 const errnoCode = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code;
 /** The path (or a folder on it) does not exist, or a file stands where a folder would be. */
@@ -62,9 +66,9 @@ export function createLocalDiskStorage(rootDir: string): ObjectStorage {
 
   async function readType(file: string): Promise<string> {
     try {
-      return (await fs.readFile(typePath(file), "utf8")).trim() || FALLBACK_TYPE;
+      return (await fs.readFile(typePath(file), "utf8")).trim() || DEFAULT_MEDIA_TYPE;
     } catch (error) {
-      if (isMissing(error)) return FALLBACK_TYPE;
+      if (isMissing(error)) return DEFAULT_MEDIA_TYPE;
       throw error;
     }
   }
@@ -102,16 +106,29 @@ export function createLocalDiskStorage(rootDir: string): ObjectStorage {
   }
 
   return {
+    async ready() {
+      try {
+        await fs.mkdir(root, { recursive: true, mode: DIRECTORY_MODE });
+        // Read and write on the folder (and search, to reach what is under it): a read-only
+        // mount or a root owned by another user fails here, not at a job's first save.
+        await fs.access(root, fsConstants.R_OK | fsConstants.W_OK | fsConstants.X_OK);
+      } catch (error) {
+        throw new StorageError(
+          "unavailable",
+          `The storage folder ${root} is not writable by the app (${errnoCode(error) ?? String(error)}).`,
+          { retryable: true, cause: error },
+        );
+      }
+    },
+
     async put(key: string, bytes: Uint8Array, options: PutOptions) {
       const file = pathOf(key);
-      if (!CONTENT_TYPE.test(options.contentType)) {
-        throw new TypeError(`Not a media type: ${JSON.stringify(options.contentType)}`);
-      }
+      const contentType = normalisedMediaType(options.contentType);
       try {
         await fs.mkdir(path.dirname(file), { recursive: true, mode: DIRECTORY_MODE });
         // The type first: an object never exists without its type, and a type left by a crash
         // before the object was written is simply replaced by the next put.
-        await writeAtomically(typePath(file), options.contentType.toLowerCase());
+        await writeAtomically(typePath(file), contentType);
         await writeAtomically(file, bytes);
       } catch (error) {
         throw storageFailure("save", error);

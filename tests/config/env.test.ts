@@ -91,3 +91,105 @@ describe("configuration from the environment", () => {
     expect(error?.message).not.toContain(secret);
   });
 });
+
+describe("object storage configuration", () => {
+  it("keeps files on local disk in STORAGE_DIR unless STORAGE_URL names a bucket", () => {
+    const env = parseEnv(VALID);
+    expect(env.storageDir).toBe("data/storage");
+    expect(env.s3).toBeUndefined();
+  });
+
+  it("reads an S3 bucket and prefix from STORAGE_URL, with AWS's defaults", () => {
+    expect(parseEnv({ ...VALID, STORAGE_URL: "s3://photo-studio-files" }).s3).toEqual({
+      bucket: "photo-studio-files",
+      prefix: "",
+      endpoint: undefined,
+      region: "us-east-1",
+      forcePathStyle: false,
+      credentials: undefined,
+    });
+    expect(
+      parseEnv({
+        ...VALID,
+        STORAGE_URL: "s3://photo-studio-files/tenants/acme/",
+        S3_REGION: "eu-west-3",
+      }).s3,
+    ).toMatchObject({ prefix: "tenants/acme/", region: "eu-west-3" });
+  });
+
+  it("uses path-style requests and the given keys for an S3-compatible endpoint", () => {
+    const env = parseEnv({
+      ...VALID,
+      STORAGE_URL: "s3://files",
+      S3_ENDPOINT: "http://127.0.0.1:9000/",
+      S3_ACCESS_KEY_ID: "minio",
+      S3_SECRET_ACCESS_KEY: "minio-secret",
+    });
+    expect(env.s3).toMatchObject({
+      endpoint: "http://127.0.0.1:9000",
+      forcePathStyle: true,
+      credentials: { accessKeyId: "minio", secretAccessKey: "minio-secret" },
+    });
+    expect(
+      parseEnv({
+        ...VALID,
+        STORAGE_URL: "s3://files",
+        S3_ENDPOINT: "https://storage.example.com",
+        S3_FORCE_PATH_STYLE: "false",
+      }).s3?.forcePathStyle,
+    ).toBe(false);
+  });
+
+  it.each([
+    [
+      "a URL of another kind",
+      "https://files.example.com/bucket",
+      /^STORAGE_URL must be s3:\/\/<bucket>/,
+    ],
+    ["no bucket", "s3://", /^STORAGE_URL names a bucket S3 would refuse/],
+    ["a bucket S3 refuses", "s3://Photo_Studio", /^STORAGE_URL names a bucket S3 would refuse/],
+    [
+      "a prefix with a parent segment",
+      "s3://files/a/../b",
+      /^STORAGE_URL has a prefix that is not/,
+    ],
+    ["a prefix with spaces", "s3://files/my files", /^STORAGE_URL has a prefix that is not/],
+  ])("refuses a STORAGE_URL with %s", (_case, value, message) => {
+    expect(problemsOf({ ...VALID, STORAGE_URL: value })).toEqual([expect.stringMatching(message)]);
+  });
+
+  it("never echoes credentials put into STORAGE_URL or S3_ENDPOINT", () => {
+    const problems = problemsOf({
+      ...VALID,
+      STORAGE_URL: "s3://AKIAEXAMPLE:hunter2@files",
+      S3_ENDPOINT: "https://AKIAEXAMPLE:hunter2@storage.example.com",
+    });
+    expect(problems).toHaveLength(2);
+    expect(problems.join("\n")).toMatch(
+      /S3_ENDPOINT must be an http:\/\/ or https:\/\/ URL without a user name/,
+    );
+    expect(problems.join("\n")).not.toMatch(/hunter2|AKIAEXAMPLE/);
+  });
+
+  it("refuses half a key pair, a malformed setting, and S3 settings without STORAGE_URL", () => {
+    expect(problemsOf({ ...VALID, STORAGE_URL: "s3://files", S3_ACCESS_KEY_ID: "minio" })).toEqual([
+      expect.stringMatching(/^S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together/),
+    ]);
+    expect(problemsOf({ ...VALID, STORAGE_URL: "s3://files", S3_FORCE_PATH_STYLE: "yes" })).toEqual(
+      ['S3_FORCE_PATH_STYLE must be "true" or "false"'],
+    );
+    expect(
+      problemsOf({ ...VALID, STORAGE_URL: "s3://files", S3_ENDPOINT: "minio:9000" })[0],
+    ).toMatch(/^S3_ENDPOINT must be an http:\/\/ or https:\/\/ URL/);
+    const forgotten = problemsOf({
+      ...VALID,
+      S3_ENDPOINT: "http://127.0.0.1:9000",
+      S3_SECRET_ACCESS_KEY: "minio-secret",
+      S3_ACCESS_KEY_ID: "minio",
+    });
+    expect(forgotten).toEqual([
+      "S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY are set but STORAGE_URL is not: set STORAGE_URL=s3://<bucket> to keep files in S3 (unset, they go to STORAGE_DIR)",
+    ]);
+    expect(forgotten.join("\n")).not.toContain("minio-secret");
+  });
+});

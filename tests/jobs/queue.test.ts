@@ -63,6 +63,8 @@ function databaseBackend(provider: (typeof providers)[number]): Backend {
         process: (name, handler, options) => queue.process(name, handler, options),
         inspect: (name, key) => queue.inspect(name, key),
         purgeShop: (shop, names) => queue.purgeShop(shop, names),
+        ready: () => queue.ready(),
+        depth: (name) => queue.depth(name),
         close: async () => {
           await queue.close();
           await db.$disconnect();
@@ -90,6 +92,8 @@ const bullmqBackend: Backend = {
       process: (name, handler, options) => queue.process(name, handler, options),
       inspect: (name, key) => queue.inspect(name, key),
       purgeShop: (shop, names) => queue.purgeShop(shop, names),
+      ready: () => queue.ready(),
+      depth: (name) => queue.depth(name),
       close: () => queue.close(),
     };
   },

@@ -4,6 +4,8 @@ import { APP_URL } from "@shopify/shopify-api/test-helpers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 import db from "~/db.server";
+import { QUEUES } from "~/jobs/deps.server";
+import { jobRuntime } from "~/jobs/runtime.server";
 import { action, loader } from "~/routes/app.history";
 
 import { jobWithItems } from "../review/fixtures";
@@ -25,8 +27,13 @@ const written = (productId: string, productTitle: string) => ({
   writeBack: { state: "written" },
 });
 
+/** The restore tasks queued for the shop's write-backs, on whichever queue backend runs. */
 async function restoreTasks(shop: string) {
-  return db.queueTask.findMany({ where: { shop, key: { startsWith: "restore:" } } });
+  const writeBacks = await db.writeBack.findMany({ where: { shop } });
+  const tasks = await Promise.all(
+    writeBacks.map((row) => jobRuntime().queue.inspect(QUEUES.restore, `restore:${row.id}`)),
+  );
+  return tasks.filter((task) => task !== null);
 }
 
 afterAll(() => {

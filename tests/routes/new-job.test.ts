@@ -9,6 +9,8 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import db from "~/db.server";
+import { QUEUES } from "~/jobs/deps.server";
+import { jobRuntime } from "~/jobs/runtime.server";
 import { createSavedRecipe } from "~/recipes/saved-recipes.server";
 import { action, loader } from "~/routes/app.jobs.new";
 
@@ -173,7 +175,7 @@ describe("the new-job page's action", () => {
       productIds: productIds.slice(0, 2),
       position: "first",
     });
-    expect(await db.queueTask.count({ where: { shop: TEST_SHOP, queue: "job-intake" } })).toBe(1);
+    expect(await jobRuntime().queue.inspect(QUEUES.intake, `intake:${job.id}`)).not.toBeNull();
   });
 
   it("answers bad input with 422 and errors keyed by field, starting nothing", async () => {

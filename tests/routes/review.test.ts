@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { creditBalance, creditSummary, holdCredits } from "~/billing/ledger.server";
 import db from "~/db.server";
+import { QUEUES } from "~/jobs/deps.server";
+import { writeKey } from "~/jobs/generate.server";
+import { jobRuntime } from "~/jobs/runtime.server";
 import { action, loader } from "~/routes/app.jobs.$jobId_.review";
 import { loader as previewsLoader } from "~/routes/app.jobs.$jobId_.items.$itemId.previews";
 
@@ -150,9 +153,10 @@ describe("approving and rejecting", () => {
       statuses: { [itemId]: "approved" },
     });
     expect(await statusOf(itemId)).toBe("approved");
+    const variant = await db.variant.findFirstOrThrow({ where: { shop: SHOP, jobItemId: itemId } });
     expect(
-      await db.queueTask.count({ where: { shop: SHOP, key: { contains: itemId } } }),
-    ).toBeGreaterThan(0);
+      await jobRuntime().queue.inspect(QUEUES.write, writeKey(itemId, variant.id, 1)),
+    ).not.toBeNull();
   });
 
   it("rejects a result", async () => {

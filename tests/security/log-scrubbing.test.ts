@@ -195,7 +195,15 @@ describe("logs", () => {
     });
     expect(failure.status).toBe(500);
 
-    await eventually(() => logFiles().trim().split("\n").length >= 6);
+    // Each line is written once its response has finished: wait for the last ones of each kind.
+    await eventually(() => {
+      const written = logFiles();
+      return (
+        written.split('"path":"/webhooks/app/uninstalled"').length === 3 &&
+        written.includes('"path":"/app/explode') &&
+        written.trim().split("\n").length >= 6
+      );
+    });
     const everything = output + logFiles();
     // The failure was printed, scrubbed, not swallowed.
     expect(output).toContain("Admin API call failed for");

@@ -3,6 +3,7 @@
  * is installed, and honest classical methods for the rest: Lanczos upscaling labelled
  * "classical", procedural studio templates, membrane inpainting, alt text from product data.
  */
+import { observeAiCall } from "../../observability/metrics.server.ts";
 import { altTextFromFacts } from "../alt-text.ts";
 import { withAiErrors } from "../errors.ts";
 import { measurePictureFacts } from "../picture-facts.server.ts";
@@ -30,6 +31,15 @@ export interface LocalProviderOptions {
   maxUpscalePixels?: number;
 }
 
+/** What does each operation locally, as the metrics name it. */
+const LOCAL_MODELS: Record<AiOperation, string> = {
+  "remove-background": "isnet",
+  upscale: "lanczos",
+  scene: "studio-templates",
+  erase: "membrane-inpainting",
+  "alt-text": "product-facts",
+};
+
 export class LocalAiProvider implements AiProvider {
   readonly name = "local" as const;
   private readonly matting: IsnetMatting;
@@ -46,25 +56,32 @@ export class LocalAiProvider implements AiProvider {
     return ["remove-background", "upscale", "scene", "erase", "alt-text"].includes(operation);
   }
 
+  /** Every operation: the error contract (withAiErrors), timed into the provider metrics. */
+  private call<T>(operation: AiOperation, signal: AbortSignal | undefined, task: () => Promise<T>) {
+    return observeAiCall({ provider: "local", model: LOCAL_MODELS[operation], operation }, () =>
+      withAiErrors(operation, signal, task),
+    );
+  }
+
   /** Loads the segmentation model now rather than on the first merchant's photo. */
   warmUp() {
     return this.matting.warmUp();
   }
 
   removeBackground(image: ImageInput, options?: CallOptions): Promise<RemoveBackgroundResult> {
-    return withAiErrors("remove-background", options?.signal, async () => ({
+    return this.call("remove-background", options?.signal, async () => ({
       cutout: await this.matting.cutout(image.bytes, options?.signal),
     }));
   }
 
   upscale(image: ImageInput, factor: 2 | 4, options?: CallOptions): Promise<UpscaleResult> {
-    return withAiErrors("upscale", options?.signal, () =>
+    return this.call("upscale", options?.signal, () =>
       upscaleClassically(image.bytes, factor, this.maxUpscalePixels),
     );
   }
 
   scene(request: SceneRequest, options?: CallOptions): Promise<Buffer> {
-    return withAiErrors("scene", options?.signal, async () => {
+    return this.call("scene", options?.signal, async () => {
       checkSceneSize(request.width, request.height);
       const template = resolveTemplate(request);
       const [product, backdrop] = await Promise.all([
@@ -79,11 +96,11 @@ export class LocalAiProvider implements AiProvider {
   }
 
   erase(request: EraseRequest, options?: CallOptions): Promise<Buffer> {
-    return withAiErrors("erase", options?.signal, () => eraseClassically(request));
+    return this.call("erase", options?.signal, () => eraseClassically(request));
   }
 
   altText(request: AltTextRequest, options?: CallOptions): Promise<string> {
-    return withAiErrors("alt-text", options?.signal, async () =>
+    return this.call("alt-text", options?.signal, async () =>
       altTextFromFacts(request.product ?? {}, await measurePictureFacts(request.image.bytes)),
     );
   }

@@ -47,6 +47,8 @@ type Refs = Record<string, string>;
 export interface InputRequest {
   factor?: 2 | 4;
   prompt?: string;
+  /** What the scene must not show (a template's negative prompt). */
+  avoid?: string;
 }
 
 interface Adapter {
@@ -123,7 +125,9 @@ function kontext(): Adapter {
     input: (refs, request) => ({
       prompt:
         `Place this product in a new scene: ${request.prompt}. Keep the product exactly as it ` +
-        "is, in the same position and at the same size; change only the background and lighting.",
+        "is, in the same position and at the same size; change only the background and lighting." +
+        // Kontext edits by instruction and takes no negative prompt: the template's says it in words.
+        (request.avoid ? ` Do not show: ${request.avoid}.` : ""),
       input_image: refs.guide,
       aspect_ratio: "match_input_image",
       output_format: "png",

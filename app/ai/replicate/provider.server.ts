@@ -8,6 +8,7 @@
 import Replicate, { type Prediction } from "replicate";
 import sharp from "sharp";
 
+import { observeAiCall } from "../../observability/metrics.server.ts";
 import { altTextFromCaption } from "../alt-text.ts";
 import { withAiErrors } from "../errors.ts";
 import { growMask } from "../filters.ts";
@@ -226,7 +227,9 @@ export class ReplicateAiProvider implements AiProvider {
       if (adapter.images.includes(SCENE_IMAGE.cutout)) {
         images[SCENE_IMAGE.cutout] = { bytes: request.cutout, mimeType: "image/png" };
       }
-      const { images: painted } = await this.predict("scene", images, { prompt }, options);
+      // A merchant's own prompt replaces the template's, and with it what the template avoids.
+      const avoid = request.prompt?.trim() ? undefined : template?.negativePrompt;
+      const { images: painted } = await this.predict("scene", images, { prompt, avoid }, options);
       const { data } = await sharp(painted[0]!)
         .rotate()
         .toColourspace("srgb")
@@ -308,9 +311,11 @@ export class ReplicateAiProvider implements AiProvider {
   ): Promise<PredictionResult> {
     const model = this.options.models[operation];
     const adapter = adapterFor(operation, model);
-    return this.runner.run(
-      { operation, model, images, input: (refs) => adapter.input(refs, request), output },
-      call,
+    return observeAiCall({ provider: "replicate", model: model.name, operation }, () =>
+      this.runner.run(
+        { operation, model, images, input: (refs) => adapter.input(refs, request), output },
+        call,
+      ),
     );
   }
 }

@@ -1,4 +1,7 @@
 import { Queue, Worker, type IRedisClient, type JobState, type JobType } from "bullmq";
+import { Redis } from "ioredis";
+
+import { logger } from "../../observability/logger.server.ts";
 
 import {
   DEFAULT_TUNING,
@@ -8,6 +11,7 @@ import {
   type EnqueueResult,
   type JobQueue,
   type ProcessOptions,
+  type QueueDepth,
   type QueueTuning,
   type TaskHandler,
   type TaskInfo,
@@ -105,6 +109,7 @@ export class BullmqQueue implements JobQueue {
           key: keyFor(job.id ?? ""),
           payload: job.data,
           attempt: job.attemptsMade + 1,
+          queuedAt: new Date(job.timestamp),
         };
         const run = (async () => {
           try {
@@ -145,10 +150,12 @@ export class BullmqQueue implements JobQueue {
       void (async () => {
         await this.countUnfinished(name, job.data.shop, -1);
         await onFailed?.(task, error);
-      })().catch((failure) => console.error(`[queue ${name}]`, failure));
+      })().catch((failure: unknown) =>
+        logger.error("queue failure report failed", { queue: name, error: failure }),
+      );
     });
     // Redis going away is reported and retried by BullMQ; without a listener Node would crash.
-    worker.on("error", (error) => console.error(`[queue ${name}]`, error));
+    worker.on("error", (error) => logger.error("queue worker error", { queue: name, error }));
     this.workers.push(worker);
   }
 
@@ -191,16 +198,63 @@ export class BullmqQueue implements JobQueue {
     // finished (BullMQ still has to record them as completed), forcibly when some are stuck. A
     // forced close leaves those jobs to lapse, as if the process had died.
     await Promise.all(this.workers.map((worker) => worker.pause(true)));
+    const running = this.running.size;
     await settleWithin(this.running, this.tuning.closeGraceMs);
     const stuck = this.running.size > 0;
+    logger.info("queue closed", {
+      backend: "bullmq",
+      finished: running - this.running.size,
+      abandoned: this.running.size,
+    });
     await Promise.all(this.workers.map((worker) => worker.close(stuck)));
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+  }
+
+  /**
+   * PING on a connection of its own, made for the probe and closed after it: the queues'
+   * connections retry for ever and queue commands meanwhile, so they cannot say "Redis is down".
+   */
+  async ready(): Promise<void> {
+    const client = new Redis(this.options.redisUrl, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      enableOfflineQueue: false,
+      connectTimeout: 2_000,
+    });
+    // The failure is the answer; without a listener ioredis would print it as unhandled.
+    client.on("error", () => undefined);
+    try {
+      await client.connect();
+      await client.ping();
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  async depth(name: string): Promise<QueueDepth> {
+    const counts = await this.queue(name).getJobCounts(
+      "wait",
+      "prioritized",
+      "paused",
+      "delayed",
+      "active",
+      "failed",
+    );
+    const n = (state: string) => counts[state] ?? 0;
+    return {
+      waiting: n("wait") + n("prioritized") + n("paused"),
+      delayed: n("delayed"),
+      active: n("active"),
+      failed: n("failed"),
+    };
   }
 
   private queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: { url: this.options.redisUrl }, prefix: this.prefix });
+      queue.on("error", (error) => logger.error("queue error", { queue: name, error }));
       this.queues.set(name, queue);
     }
     return queue;

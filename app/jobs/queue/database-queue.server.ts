@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 
 import type { PrismaClient, QueueTask } from "@prisma/client";
 
+import { logger } from "../../observability/logger.server.ts";
+
 import {
   backoffDelay,
   DEFAULT_TUNING,
@@ -11,6 +13,7 @@ import {
   type EnqueueResult,
   type JobQueue,
   type ProcessOptions,
+  type QueueDepth,
   type QueueTuning,
   type TaskContext,
   type TaskHandler,
@@ -153,7 +156,7 @@ export class DatabaseQueue implements JobQueue {
           await this.pruneNow();
         } catch (error) {
           // A database hiccup must not kill the worker loop; wait, then try again.
-          console.error(`[queue ${name}]`, error);
+          logger.error("queue loop failed", { queue: name, error });
           await idle();
         }
       }
@@ -185,15 +188,46 @@ export class DatabaseQueue implements JobQueue {
     if (this.closed) return;
     this.closed = true;
     for (const consumer of this.consumers) consumer.wake();
+    const running = this.running.size;
     await settleWithin(
       [...this.running.values()].map((entry) => entry.done),
       this.tuning.closeGraceMs,
     );
+    logger.info("queue closed", {
+      backend: "database",
+      finished: running - this.running.size,
+      abandoned: this.running.size,
+    });
     for (const entry of this.running.values()) entry.abandon();
     await settleWithin(
       this.consumers.flatMap((consumer) => consumer.loops),
       this.tuning.closeGraceMs,
     );
+  }
+
+  async ready(): Promise<void> {
+    await this.db.queueTask.findFirst({ select: { id: true } });
+  }
+
+  async depth(name: string): Promise<QueueDepth> {
+    const [groups, delayed] = await Promise.all([
+      this.db.queueTask.groupBy({
+        by: ["status"],
+        where: { queue: name, status: { in: ["pending", "active", "failed"] } },
+        _count: { _all: true },
+      }),
+      this.db.queueTask.count({
+        where: { queue: name, status: "pending", runAt: { gt: new Date() } },
+      }),
+    ]);
+    const count = (status: string) =>
+      groups.find((group) => group.status === status)?._count._all ?? 0;
+    return {
+      waiting: count("pending") - delayed,
+      delayed,
+      active: count("active"),
+      failed: count("failed"),
+    };
   }
 
   /**
@@ -272,7 +306,9 @@ export class DatabaseQueue implements JobQueue {
             where: mine,
             data: { leaseExpiresAt: new Date(Date.now() + this.tuning.leaseMs) },
           })
-          .catch((error: unknown) => console.error(`[queue ${task.queue}] lease renewal`, error));
+          .catch((error: unknown) =>
+            logger.error("queue lease renewal failed", { queue: task.queue, error }),
+          );
       },
       Math.max(10, Math.floor(this.tuning.leaseMs / 3)),
     );
@@ -362,5 +398,6 @@ function contextOf(task: QueueTask): TaskContext {
     key: task.key,
     payload: JSON.parse(task.payload) as TaskPayload,
     attempt: task.attempts,
+    queuedAt: task.createdAt,
   };
 }

@@ -37,6 +37,8 @@ export interface TaskContext<P extends TaskPayload = TaskPayload> {
   payload: P;
   /** 1 on the first run. */
   attempt: number;
+  /** When the task was enqueued (the queueing-to-done metric), where the backend knows. */
+  queuedAt?: Date;
 }
 
 export type TaskHandler<P extends TaskPayload = TaskPayload> = (
@@ -55,6 +57,16 @@ export interface TaskInfo {
   status: TaskStatus;
   attempts: number;
   lastError: string | null;
+}
+
+/** How many tasks of one queue are in each state (finished ones are kept for the retention). */
+export interface QueueDepth {
+  /** Due now, waiting for a worker. */
+  waiting: number;
+  /** Not due yet: delayed, or waiting out a retry's backoff. */
+  delayed: number;
+  active: number;
+  failed: number;
 }
 
 export interface JobQueue {
@@ -81,6 +93,10 @@ export interface JobQueue {
    * worker runs them again.
    */
   close(): Promise<void>;
+  /** Resolves when the queue's store answers (readiness); rejects with why it does not. */
+  ready(): Promise<void>;
+  /** Where the named queue's tasks stand (metrics). */
+  depth(name: string): Promise<QueueDepth>;
 }
 
 export interface QueueTuning {

@@ -18,6 +18,7 @@ import type { JobQueue, QueueTuning } from "~/jobs/queue/types";
 import { startJobWorkers } from "~/jobs/workers.server";
 import { adminClientFor, type AdminClientOptions } from "~/shopify/admin-client.server";
 import { createLocalDiskStorage } from "~/storage/local-disk.server";
+import { createS3Storage } from "~/storage/s3-storage.server";
 
 import {
   EMULATOR_TOKEN,
@@ -26,6 +27,7 @@ import {
 } from "../../../emulators/replicate/src/server";
 import { migratedDatabase } from "../../support/databases";
 import { openAppAsMerchant, startTestDevStore } from "../../support/dev-store";
+import { startS3Server } from "../../support/s3-server";
 
 import {
   productLook,
@@ -36,12 +38,12 @@ import {
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 /**
- * The two ways jobs run: the embedded default (database queue on SQLite) and at scale (BullMQ on
- * Redis, PostgreSQL). Every job test runs against both.
+ * The two ways jobs run: the embedded default (database queue on SQLite, files on local disk) and
+ * at scale (BullMQ on Redis, PostgreSQL, files in an S3 bucket). Every job test runs against both.
  */
 export const BACKENDS = [
   { name: "database queue on SQLite", backend: "database" },
-  { name: "BullMQ on Redis with PostgreSQL", backend: "bullmq" },
+  { name: "BullMQ on Redis with PostgreSQL and S3", backend: "bullmq" },
 ] as const;
 export type Backend = (typeof BACKENDS)[number]["backend"];
 
@@ -66,9 +68,10 @@ export const FAST_TUNING: QueueTuning = {
 };
 
 /**
- * A shop on the dev store with a catalog, the app installed, the fake Replicate, private storage in
- * a temporary folder and a queue on the chosen backend: the job engine's real parts, wired as
- * app/jobs/runtime.server.ts wires them in production.
+ * A shop on the dev store with a catalog, the app installed, the fake Replicate, private storage
+ * (a temporary folder, or a bucket on a local S3-compatible server at scale) and a queue on the
+ * chosen backend: the job engine's real parts, wired as app/jobs/runtime.server.ts wires them in
+ * production.
  */
 export async function startJobHarness(options: JobHarnessOptions) {
   const shop = `jobs-${randomBytes(4).toString("hex")}.myshopify.com`;
@@ -99,6 +102,9 @@ export async function startJobHarness(options: JobHarnessOptions) {
     ...options.replicate,
   });
   const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), "photo-studio-jobs-"));
+  const s3 = options.backend === "bullmq" ? await startS3Server() : undefined;
+  // A prefix inside the bucket, as a deployment sharing its bucket would set in STORAGE_URL.
+  const s3Prefix = "photo-studio/";
   const tuning = { ...FAST_TUNING, ...options.tuning };
   const queuePrefix = `photo-studio-test-${randomBytes(4).toString("hex")}`;
   const openQueue = (): JobQueue =>
@@ -116,7 +122,7 @@ export async function startJobHarness(options: JobHarnessOptions) {
   const deps: JobDeps = {
     db: jobsDb,
     queue: openQueue(),
-    storage: createLocalDiskStorage(storageDir),
+    storage: s3 ? createS3Storage(s3.config(s3Prefix)) : createLocalDiskStorage(storageDir),
     provider,
     adminFor: (shop) => adminClientFor(shop, options.admin),
     workerId: `test:${process.pid}`,
@@ -134,6 +140,7 @@ export async function startJobHarness(options: JobHarnessOptions) {
     store,
     replicate,
     storageDir,
+    s3,
     queuePrefix,
     tuning,
     /** Every product's media and variant links, by product gid. */
@@ -160,7 +167,7 @@ export async function startJobHarness(options: JobHarnessOptions) {
         AI_PROVIDER: "replicate",
         REPLICATE_API_TOKEN: EMULATOR_TOKEN,
         REPLICATE_BASE_URL: replicate.baseUrl,
-        STORAGE_DIR: storageDir,
+        ...(s3 ? s3.env(s3Prefix) : { STORAGE_DIR: storageDir }),
         JOB_WORKERS: "separate",
         QUEUE_LEASE_MS: String(tuning.leaseMs),
         QUEUE_BACKOFF_MS: String(tuning.backoffMs),
@@ -172,6 +179,7 @@ export async function startJobHarness(options: JobHarnessOptions) {
       await replicate.close();
       await store.close();
       if (jobsDb !== db) await jobsDb.$disconnect();
+      await s3?.close();
       fs.rmSync(storageDir, { recursive: true, force: true });
     },
   };
