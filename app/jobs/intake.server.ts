@@ -3,13 +3,14 @@
  * queued for generation. Safe to run again after a crash at any point: items are unique per
  * (job, media) and generation tasks per item.
  */
+import { noteJobOutcome } from "../notifications/job-notifications.server.ts";
 import { listSelectedImages } from "../shopify/catalog.server.ts";
 
 import { holdJobCreditsWithOverage, releaseUnusedJobCredits } from "./credits.server.ts";
 import { pauseIntake } from "./paused-jobs.server.ts";
 import type { ItemTask, JobDeps, JobTask } from "./deps.server.ts";
 import { QUEUES } from "./deps.server.ts";
-import { readJobRequest } from "./start-job.server.ts";
+import { onlySelectedMedia, readJobRequest } from "./start-job.server.ts";
 import { refreshJobSummary } from "./states.ts";
 
 const CHUNK = 200;
@@ -20,7 +21,10 @@ export async function runIntake(deps: JobDeps, { shop, jobId }: JobTask) {
   if (job.intake === "pending") {
     const admin = await deps.adminFor(shop);
     const { selection } = readJobRequest(job);
-    const { images, skipped } = await listSelectedImages(admin, selection);
+    const { images, skipped } = onlySelectedMedia(
+      await listSelectedImages(admin, selection),
+      selection,
+    );
     // Before any item exists: a job the shop cannot pay for processes nothing. The hold is
     // keyed by the job, so a rerun after a crash holds once.
     const held = await holdJobCreditsWithOverage(deps, shop, job, images.length);
@@ -97,4 +101,5 @@ export async function failIntake(
   });
   // A hold taken before the failure (listing died after it) has no items to settle it.
   await releaseUnusedJobCredits(deps.db, shop, jobId);
+  await noteJobOutcome(deps.db, shop, jobId, "failed");
 }

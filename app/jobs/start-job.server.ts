@@ -6,13 +6,14 @@
 import { z } from "zod";
 
 import { recordAudit } from "../audit/audit.server.ts";
-import type { ProductSelection } from "../shopify/catalog.server.ts";
+import type { ProductSelection, SelectedImages } from "../shopify/catalog.server.ts";
 
 import type { JobDeps, JobTask } from "./deps.server.ts";
 import { QUEUES } from "./deps.server.ts";
 import { ADD_POSITIONS, recipeSchema, WRITE_MODES, type AddPosition } from "./recipe.ts";
 
 const PRODUCT_GID = /^gid:\/\/shopify\/Product\/\d+$/;
+const MEDIA_GID = /^gid:\/\/shopify\/[A-Za-z]+\/\d+$/;
 
 export const jobRequestSchema = z.object({
   selection: z.union([
@@ -21,6 +22,12 @@ export const jobRequestSchema = z.object({
         .array(z.string().regex(PRODUCT_GID, "must be Shopify product ids"))
         .min(1, "Select at least one product.")
         .max(10_000),
+      // Only these media of the products (automation processes a product's new images only).
+      mediaIds: z
+        .array(z.string().regex(MEDIA_GID, "must be Shopify media ids"))
+        .min(1)
+        .max(250)
+        .optional(),
     }),
     // Shopify's product search syntax; "" is the whole catalog.
     z.object({ query: z.string().max(1_000) }),
@@ -83,5 +90,19 @@ export function readJobRequest(job: { selection: string }): {
   return {
     selection: selection as ProductSelection,
     position: position && ADD_POSITIONS.includes(position) ? position : "after-original",
+  };
+}
+
+/** What intake listed, narrowed to the media the selection names when it names any. */
+export function onlySelectedMedia(
+  listed: SelectedImages,
+  selection: ProductSelection & { mediaIds?: string[] },
+): SelectedImages {
+  const mediaIds = "mediaIds" in selection ? selection.mediaIds : undefined;
+  if (!mediaIds) return listed;
+  const wanted = new Set(mediaIds);
+  return {
+    images: listed.images.filter((image) => wanted.has(image.mediaId)),
+    skipped: listed.skipped.filter((media) => !media.mediaId || wanted.has(media.mediaId)),
   };
 }

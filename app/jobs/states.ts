@@ -1,5 +1,7 @@
 import type { Prisma, PrismaClient } from "@prisma/client";
 
+import { noteJobOutcome } from "../notifications/job-notifications.server.ts";
+
 import { settleItemCredits } from "./credits.server.ts";
 
 /**
@@ -187,7 +189,7 @@ export async function transition(
   const from = item.status;
   if (!isItemState(from) || !canTransition(from, to)) throw new IllegalTransitionError(from, to);
   const now = new Date();
-  return db.$transaction(async (tx) => {
+  const moved = await db.$transaction(async (tx) => {
     await tx.job.updateMany({ where: { id: item.jobId, shop }, data: { updatedAt: now } });
     const moved = await tx.jobItem.updateMany({
       where: { id: item.id, shop, jobId: item.jobId, status: from },
@@ -220,4 +222,8 @@ export async function transition(
     const job = await refreshJobSummary(tx, shop, item.jobId);
     return { from, to, job };
   });
+  // After the commit: a job that has just finished, failed or become ready for review may
+  // deserve telling the merchant (app/notifications); other statuses cost nothing here.
+  await noteJobOutcome(db, shop, item.jobId, moved.job.status, now);
+  return moved;
 }

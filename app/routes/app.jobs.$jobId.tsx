@@ -26,6 +26,8 @@ import { useJobProgress } from "~/components/jobs/useJobProgress";
 import db from "~/db.server";
 import { cancelJob, retryItems } from "~/jobs/review.server";
 import { jobRuntime } from "~/jobs/runtime.server";
+import { unseenNotifications } from "~/notifications/job-notifications.server";
+import { useNotificationToasts } from "~/notifications/use-notification-toasts";
 import { getJob } from "~/models/job.server";
 import { actionFailure } from "~/review/action-errors.server";
 import { itemErrorWords, skippedReasonWords } from "~/review/error-words";
@@ -49,7 +51,8 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const view = await jobPageView(db, session.shop, params.jobId ?? "");
   if (!view) notFound();
-  return json(view, { headers: { "Cache-Control": "no-store" } });
+  const notifications = await unseenNotifications(db, session.shop);
+  return json({ ...view, notifications }, { headers: { "Cache-Control": "no-store" } });
 };
 
 export const action = async ({ request, params }: ActionFunctionArgs) => {
@@ -86,7 +89,8 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
 };
 
 export default function JobPage() {
-  const { job, progress: initial, productTitles } = useLoaderData<typeof loader>();
+  const { job, progress: initial, productTitles, notifications } = useLoaderData<typeof loader>();
+  useNotificationToasts(notifications);
   const navigation = useNavigation();
   const progress = useJobProgress(initial);
   const actions = useFetcher<ActionResult>();

@@ -24,7 +24,7 @@ export interface PrivacySection {
 }
 
 export interface PrivacyInput {
-  env: Pick<AppEnv, "aiProvider" | "aiProviderChoices" | "fileLinkTtlSeconds">;
+  env: Pick<AppEnv, "aiProvider" | "aiProviderChoices" | "fileLinkTtlSeconds" | "email">;
   settings: Pick<ShopSettings, "aiProvider" | "retentionDays" | "resultRetentionDays">;
   /** REPLICATE_MODEL_* overrides; default process.env. */
   processEnv?: Record<string, string | undefined>;
@@ -93,6 +93,11 @@ function processingSection(input: PrivacyInput): PrivacySection {
       `You can change this in Settings: ${others.map((name) => PROVIDER_LABEL[name]).join(" or ")} can process your images instead.`,
     );
   }
+  if (env.email) {
+    notes.push(
+      "If you give an email address for notifications, it and a one-sentence message about your job go to the email service that sends them; no images.",
+    );
+  }
   notes.push(
     "Photo Studio does not use your images to train or improve any model: the models it runs are used as published, and your images are only processed to make the results you asked for.",
   );
@@ -112,6 +117,7 @@ export function privacyStatement(input: PrivacyInput): PrivacySection[] {
         "The results Photo Studio makes, with the prompts you typed and the masks you drew.",
         "Job records: which products and images were in a job, their titles and alt text, what was written to your store and when.",
         "Your settings, saved recipes, measurements of your images (size, whether the background is white), and your credit balance and credit history.",
+        "The email address and chat webhook you give for notifications, the notifications about your jobs, and your catalog health checks.",
         "Your store's Shopify access token, which lets the app read and update your products.",
       ],
     },

@@ -14,6 +14,7 @@ import { DatabasePredictionLedger } from "../ai/replicate/database-ledger.server
 import { getEnv, type AppEnv } from "../env.server.ts";
 import { PRESET_IDS, PRESETS, type PresetId } from "../images/presets.ts";
 import { WRITE_MODES, type WriteMode } from "../jobs/recipe.ts";
+import { isNotificationWebhookUrl } from "../notifications/destinations.ts";
 
 export type ProviderName = AiProvider["name"];
 
@@ -40,6 +41,14 @@ export interface ShopSettings {
   resultRetentionDays: number;
   /** The provider that processes this shop's images (its choice where allowed, else the operator's). */
   aiProvider: ProviderName;
+  /** New and changed products' new images are processed on arrival (app/automation). */
+  autoProcess: boolean;
+  /** The saved recipe automation uses; null: the defaults above. */
+  autoProcessRecipeId: string | null;
+  /** Where job notifications are emailed (app/notifications); null: not emailed. */
+  notifyEmail: string | null;
+  /** A chat webhook (e.g. Slack's incoming webhooks) job notifications are posted to; null: none. */
+  notifyWebhookUrl: string | null;
 }
 
 export type SettingsField = keyof ShopSettings;
@@ -54,6 +63,10 @@ export const DEFAULT_SETTINGS: Omit<ShopSettings, "aiProvider"> = {
   altText: true,
   retentionDays: RETENTION_BOUNDS.retentionDays.default,
   resultRetentionDays: RETENTION_BOUNDS.resultRetentionDays.default,
+  autoProcess: false,
+  autoProcessRecipeId: null,
+  notifyEmail: null,
+  notifyWebhookUrl: null,
 };
 
 // Forms send "on"/"true"/"false" or nothing for a checkbox; code sends booleans.
@@ -61,6 +74,14 @@ const checkbox = z.preprocess(
   (value) => value === true || value === "true" || value === "on",
   z.boolean(),
 );
+
+// An empty field means "none".
+const optionalText = (schema: z.ZodTypeAny) =>
+  z.preprocess(
+    (value) =>
+      value === null || (typeof value === "string" && value.trim() === "") ? undefined : value,
+    schema.optional(),
+  );
 
 function days(field: keyof typeof RETENTION_BOUNDS, what: string) {
   const { min, max } = RETENTION_BOUNDS[field];
@@ -93,6 +114,21 @@ function settingsSchema(config: ProviderConfig) {
           choice === undefined || config.aiProviderChoices.includes(choice as ProviderName),
         "This provider is not available here.",
       ),
+    autoProcess: checkbox,
+    autoProcessRecipeId: optionalText(z.string().trim().max(64)),
+    notifyEmail: optionalText(
+      z.string().trim().email("Enter an email address like you@example.com.").max(254),
+    ),
+    notifyWebhookUrl: optionalText(
+      z
+        .string()
+        .trim()
+        .max(2_000)
+        .refine(
+          isNotificationWebhookUrl,
+          "Enter an https:// address (like a Slack incoming webhook).",
+        ),
+    ),
   });
 }
 
@@ -127,6 +163,10 @@ function settingsFromRow(
     retentionDays: clamp(row.retentionDays, sMin, sMax),
     resultRetentionDays: clamp(row.resultRetentionDays, rMin, rMax),
     aiProvider: effectiveProvider(row.aiProvider, config),
+    autoProcess: row.autoProcess,
+    autoProcessRecipeId: row.autoProcessRecipeId,
+    notifyEmail: row.notifyEmail,
+    notifyWebhookUrl: row.notifyWebhookUrl,
   };
 }
 
@@ -166,7 +206,33 @@ export async function saveShopSettings(
     }
     return { ok: false, errors };
   }
-  const { aiProvider, ...values } = parsed.data;
+  const { aiProvider, autoProcessRecipeId, notifyEmail, notifyWebhookUrl, ...rest } = parsed.data;
+  // Automation's recipe must be one of the shop's own; a foreign id answers like a missing one.
+  if (
+    autoProcessRecipeId &&
+    !(await db.savedRecipe.findFirst({
+      where: { id: autoProcessRecipeId, shop },
+      select: { id: true },
+    }))
+  ) {
+    return { ok: false, errors: { autoProcessRecipeId: "This saved recipe no longer exists." } };
+  }
+  const previous = await db.shopSettings.findUnique({
+    where: { shop },
+    select: { autoProcess: true, autoProcessSince: true },
+  });
+  const values = {
+    ...rest,
+    autoProcessRecipeId: autoProcessRecipeId ?? null,
+    notifyEmail: notifyEmail ?? null,
+    notifyWebhookUrl: notifyWebhookUrl ?? null,
+    // Automation leaves alone the images the store had when it was switched on.
+    autoProcessSince: rest.autoProcess
+      ? previous?.autoProcess && previous.autoProcessSince
+        ? previous.autoProcessSince
+        : new Date()
+      : null,
+  };
   // With one provider there is nothing to choose: keep null, so a later change of AI_PROVIDER
   // reaches every shop that never chose.
   const choice =

@@ -45,7 +45,7 @@ describe("shopify.app.toml", () => {
     expect(toml.webhooks.api_version).toBe(ADMIN_API_VERSION);
   });
 
-  it("subscribes the mandatory compliance topics, the app lifecycle and the billing topics", () => {
+  it("subscribes the mandatory compliance topics, the app lifecycle, billing and products", () => {
     expect(topics("compliance_topics").sort()).toEqual([
       "customers/data_request",
       "customers/redact",
@@ -57,6 +57,8 @@ describe("shopify.app.toml", () => {
       "app_purchases_one_time/update",
       "app_subscriptions/approaching_capped_amount",
       "app_subscriptions/update",
+      "products/create",
+      "products/update",
     ]);
   });
 

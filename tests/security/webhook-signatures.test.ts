@@ -7,6 +7,7 @@ import { action as appScopesUpdate } from "~/routes/webhooks.app.scopes_update";
 import { action as appUninstalled } from "~/routes/webhooks.app.uninstalled";
 import { action as customersDataRequest } from "~/routes/webhooks.customers.data_request";
 import { action as customersRedact } from "~/routes/webhooks.customers.redact";
+import { action as products } from "~/routes/webhooks.products";
 import { action as shopRedact } from "~/routes/webhooks.shop.redact";
 
 import { installShops } from "../review/requests";
@@ -29,6 +30,21 @@ const topics: Array<[string, (args: ActionFunctionArgs) => unknown, unknown]> = 
   ],
   ["customers/redact", customersRedact, { shop_domain: SHOP, customer: { id: 7 } }],
   ["shop/redact", shopRedact, { shop_id: 1, shop_domain: SHOP }],
+  ...(["products/create", "products/update"] as const).map(
+    (topic) =>
+      [
+        topic,
+        products,
+        {
+          id: 1001,
+          admin_graphql_api_id: "gid://shopify/Product/1001",
+          title: "Canvas Tote",
+          updated_at: "2026-12-01T10:00:00-05:00",
+          images: [],
+          media: [],
+        },
+      ] as [string, (args: ActionFunctionArgs) => unknown, unknown],
+  ),
 ];
 
 beforeEach(async () => {

@@ -48,6 +48,10 @@ describe("a shop's settings", () => {
       retentionDays: 14,
       resultRetentionDays: 365,
       aiProvider: "local",
+      autoProcess: false,
+      autoProcessRecipeId: null,
+      notifyEmail: null,
+      notifyWebhookUrl: null,
     };
     expect(result).toEqual({ ok: true, settings: expected });
     expect(await getShopSettings(db, shop, LOCAL_CONFIG)).toEqual(expected);

@@ -21,11 +21,18 @@ import {
   type ComplianceTopic,
 } from "./lifecycle.ts";
 import { json, type DevStore, type DevStoreRoute } from "./server.ts";
+import { WebhookDeliveryError, type WebhookDelivery } from "./webhooks.ts";
 
 const ENDPOINTS = {
   "GET /_dev/clock": "the dev store's time",
   "POST /_dev/clock/advance": '{"hours": 48}: move the clock on and send what came due',
   "GET /_dev/webhooks?shop=&topic=": "webhook deliveries so far, with their outcome",
+  "POST /_dev/webhooks/:id/redeliver":
+    "{}: send a delivery again as it was (same body, webhook id and event id): a duplicate",
+  "POST /_dev/webhooks/hold":
+    '{"shop"?, "topic"?}: keep deliveries (all, or of that shop and topic) back until released',
+  "POST /_dev/webhooks/release":
+    '{"order"?: "in-order" | "reverse" | [delivery ids]}: stop holding and send what was held, in that order',
   "GET /_dev/billing?shop=":
     "Billing API mutations so far (usage records with their idempotency key)",
   "POST /_dev/shops/:shop/uninstall": '{"clientId"?}: the merchant uninstalls the app',
@@ -67,12 +74,46 @@ function deliveries(devStore: DevStore, url: URL) {
       (delivery) =>
         (!shop || delivery.shop === shopDomain(shop)) && (!topic || delivery.topic === topic),
     )
-    .map(({ body, ...delivery }) => ({ ...delivery, payload: JSON.parse(body) as unknown }));
+    .map(({ body, ...delivery }) => ({
+      ...delivery,
+      held: devStore.webhooks.held.some((held) => held.id === delivery.id),
+      payload: JSON.parse(body) as unknown,
+    }));
+}
+
+const withoutBody = ({ body: _body, ...delivery }: WebhookDelivery) => delivery;
+
+async function postWebhooks(devStore: DevStore, path: string, body: Body) {
+  const { webhooks } = devStore;
+  if (path === "/webhooks/hold") {
+    return webhooks.hold({
+      shop: typeof body.shop === "string" ? shopDomain(body.shop) : undefined,
+      topic: typeof body.topic === "string" ? body.topic : undefined,
+    });
+  }
+  if (path === "/webhooks/release") {
+    const order = body.order ?? "in-order";
+    if (
+      order !== "in-order" &&
+      order !== "reverse" &&
+      !(Array.isArray(order) && order.every((id) => typeof id === "string"))
+    ) {
+      throw new WebhookDeliveryError('order must be "in-order", "reverse" or delivery ids', 400);
+    }
+    const sent = await webhooks.release(order as "in-order" | "reverse" | string[]);
+    return { sent: sent.map(withoutBody) };
+  }
+  const redeliver = /^\/webhooks\/([^/]+)\/redeliver$/.exec(path);
+  if (redeliver) {
+    return { delivery: withoutBody(await webhooks.redeliver(decodeURIComponent(redeliver[1]!))) };
+  }
+  return null;
 }
 
 async function post(devStore: DevStore, path: string, body: Body) {
   if (path === "/clock/advance") return devStore.advanceClock(Number(body.hours));
   if (path === "/faults") return devStore.injectFaults(body);
+  if (path.startsWith("/webhooks/")) return postWebhooks(devStore, path, body);
   const match = /^\/shops\/([^/]+)\/(uninstall|scopes|compliance\/(.+))$/.exec(path);
   if (!match) return null;
   const domain = shopDomain(decodeURIComponent(match[1]!));
@@ -123,7 +164,11 @@ export const controlRoutes: DevStoreRoute = async (request, url, devStore) => {
     const result = await post(devStore, path, body);
     return result ? json(result) : json({ error: "Not Found", endpoints: ENDPOINTS }, 404);
   } catch (error) {
-    if (error instanceof LifecycleError || error instanceof FaultSettingsError) {
+    if (
+      error instanceof LifecycleError ||
+      error instanceof FaultSettingsError ||
+      error instanceof WebhookDeliveryError
+    ) {
       return json({ error: error.message }, error.status);
     }
     if (error instanceof SyntaxError) return json({ error: `Invalid JSON: ${error.message}` }, 400);
