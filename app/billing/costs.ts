@@ -73,6 +73,16 @@ export function recipeCreditCost(recipe: Recipe): RecipeCost {
   return { perImage: lines.reduce((sum, l) => sum + l.credits, 0), lines };
 }
 
+/**
+ * Alt text written onto existing catalog images without editing them (the catalog health page's
+ * fill): the alt-text step alone, per image that gets new alt text.
+ */
+export const ALT_TEXT_FILL_CREDIT_COST = CREDIT_COSTS["alt-text"];
+
+export function altTextFillCreditCost(imageCount: number): number {
+  return ALT_TEXT_FILL_CREDIT_COST * imageCount;
+}
+
 /** A regenerate runs the recipe's AI steps again; the free edits cost nothing either time. */
 export function regenerateCreditCost(recipe: Recipe): number {
   return recipeCreditCost(recipe).lines.reduce((sum, l) => sum + l.credits, 0);

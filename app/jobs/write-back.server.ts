@@ -12,6 +12,7 @@ import {
   type RestoreProgress,
   type WriteBackProgress,
 } from "../shopify/media-write-back.server.ts";
+import { seoDescriptor, seoFileStem } from "../shopify/seo-file-name.ts";
 
 import { recordAudit } from "../audit/audit.server.ts";
 
@@ -19,7 +20,7 @@ import type { ItemTask, JobDeps, WriteBackTask } from "./deps.server.ts";
 import { classifyFailure, RetryableStepError } from "./failures.ts";
 import { extensionFor, handleStepError } from "./generate.server.ts";
 import { withProductLock } from "./product-lock.server.ts";
-import type { AddPosition } from "./recipe.ts";
+import { parseRecipe, type AddPosition } from "./recipe.ts";
 import { readJobRequest } from "./start-job.server.ts";
 import { ConcurrentTransitionError, transition } from "./states.ts";
 
@@ -131,6 +132,11 @@ export async function runWrite(deps: JobDeps, { shop, itemId }: ItemTask) {
             extension,
           },
           alt: variant.altText ?? current.alt,
+          fileStem: seoFileStem({
+            title: current.productTitle,
+            descriptor: seoDescriptor(parseRecipe(job.recipe)),
+            writeId: row.id,
+          }),
           original: originalLoader(deps, current),
         },
         journal(deps, row, "write"),

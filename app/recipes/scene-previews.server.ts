@@ -12,6 +12,8 @@ export interface SceneTemplateCard {
   id: string;
   name: string;
   description: string;
+  /** Its shelf in the template library (SCENE_VERTICALS). */
+  vertical: string;
   /** A data: URL of the backdrop, 4:3. */
   preview: string;
 }
@@ -34,6 +36,7 @@ async function paint(): Promise<SceneTemplateCard[]> {
         id: template.id,
         name: template.name,
         description: template.description,
+        vertical: template.vertical,
         preview: `data:image/webp;base64,${webp.toString("base64")}`,
       };
     }),

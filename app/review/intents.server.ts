@@ -33,6 +33,11 @@ export const reviewIntentSchema = z.discriminatedUnion("intent", [
       .transform((prompt) => prompt || undefined),
   }),
   z.object({ intent: z.literal("erase"), itemId }),
+  z.object({
+    intent: z.literal("altText"),
+    itemId,
+    altText: z.string().max(512, "Keep the alt text under 512 characters.").default(""),
+  }),
 ]);
 
 export const historyIntentSchema = z.discriminatedUnion("intent", [

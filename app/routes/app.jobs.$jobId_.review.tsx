@@ -46,6 +46,7 @@ import {
 import { jobRuntime } from "~/jobs/runtime.server";
 import { actionFailure } from "~/review/action-errors.server";
 import { cleanId, notFound } from "~/review/http.server";
+import { setResultAltText } from "~/review/alt-text.server";
 import { outcomeMessage, parseIntent, reviewIntentSchema } from "~/review/intents.server";
 import { splitJobItems, withForeign } from "~/review/job-items.server";
 import { readMask } from "~/review/mask.server";
@@ -120,6 +121,20 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
       return json(
         { ok: false, message: "This image does not exist or was deleted." },
         { status: 404 },
+      );
+    }
+    if (intent.intent === "altText") {
+      const outcome = await setResultAltText(db, shop, itemId, intent.altText);
+      if (outcome === "saved") return json({ ok: true, message: "Alt text saved" });
+      return json(
+        {
+          ok: false,
+          message:
+            outcome === "not_found"
+              ? "This image does not exist or was deleted."
+              : "Only a result waiting for review can get new alt text.",
+        },
+        { status: outcome === "not_found" ? 404 : 409 },
       );
     }
     // Regenerate and erase run AI models: a shop sending them in a loop gets a 429 in words.

@@ -26,6 +26,7 @@ import {
 } from "@shopify/polaris";
 import { useEffect, useMemo, useState } from "react";
 
+import { SCENE_VERTICALS } from "~/ai/scene/templates";
 import { recipeCreditCost } from "~/billing/costs";
 import { creditSummary } from "~/billing/ledger.server";
 import { EMPTY_ILLUSTRATION } from "~/components/catalog/empty-illustration";
@@ -39,6 +40,7 @@ import {
 } from "~/components/recipe/form-state";
 import { RecipeFields, type PresetOption } from "~/components/recipe/RecipeFields";
 import { SavedRecipes } from "~/components/recipe/SavedRecipes";
+import { SolutionPicker } from "~/components/recipe/SolutionPicker";
 import db from "~/db.server";
 import { listPresets } from "~/images/presets";
 import { recipeSchema } from "~/jobs/recipe";
@@ -53,6 +55,7 @@ import {
 import { selectionFrom, SelectionError, summarizeSelection } from "~/recipes/new-job.server";
 import { getSavedRecipe, listSavedRecipes, SavedRecipeError } from "~/recipes/saved-recipes.server";
 import { sceneTemplateCards } from "~/recipes/scene-previews.server";
+import { FEATURED_SOLUTIONS, findSolution } from "~/recipes/solutions";
 import { rateLimitRefusal } from "~/security/rate-limit.server";
 import { getShopSettings } from "~/settings/shop-settings.server";
 import { createAdminClient, isShopifyAdminError } from "~/shopify/admin-client.server";
@@ -94,6 +97,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   }
 
   const recipeId = url.searchParams.get("recipe");
+  // A solution named in the link (the catalog health page's fixes) fills the form; unknown: none.
+  const solution = findSolution(url.searchParams.get("solution"));
   const [summary, settings, saved, credits, scenes, chosen] = await Promise.all([
     summarizeSelection(browseDeps(context), shop, selection).catch((error: unknown) => {
       if (isShopifyAdminError(error)) {
@@ -149,6 +154,9 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
       backgroundLocked: backgroundLock(preset.id),
     })),
     scenes,
+    verticals: SCENE_VERTICALS,
+    solutions: FEATURED_SOLUTIONS,
+    chosenSolutionId: solution?.id ?? null,
     savedRecipes: saved.map(savedRecipeView),
     chosenRecipeId: chosen?.id ?? null,
     credits: { available: credits.available, planName: credits.plan.name },
@@ -222,11 +230,16 @@ export default function NewJobPage() {
 
   const initial = useMemo(() => {
     const chosen = data.savedRecipes.find((recipe) => recipe.id === data.chosenRecipeId);
-    return chosen?.recipe
-      ? stateFromRecipe(chosen.recipe, chosen, data.defaults as RecipeFormState)
+    const solution = findSolution(data.chosenSolutionId);
+    if (chosen?.recipe) {
+      return stateFromRecipe(chosen.recipe, chosen, data.defaults as RecipeFormState);
+    }
+    return solution
+      ? stateFromRecipe(solution.recipe, solution, data.defaults as RecipeFormState)
       : (data.defaults as RecipeFormState);
-  }, [data.savedRecipes, data.chosenRecipeId, data.defaults]);
+  }, [data.savedRecipes, data.chosenRecipeId, data.chosenSolutionId, data.defaults]);
   const [state, setState] = useState<RecipeFormState>(initial);
+  const [solutionId, setSolutionId] = useState(data.chosenSolutionId ?? "");
   const [savedId, setSavedId] = useState(data.chosenRecipeId ?? "");
 
   const fetcherData = recipeFetcher.data;
@@ -356,11 +369,20 @@ export default function NewJobPage() {
                 </Box>
               </BlockStack>
             </Card>
+            <SolutionPicker
+              solutions={data.solutions as typeof FEATURED_SOLUTIONS}
+              selectedId={solutionId}
+              onSelect={(solution) => {
+                setSolutionId(solution.id);
+                setState((current) => stateFromRecipe(solution.recipe, solution, current));
+              }}
+            />
             <RecipeFields
               state={state}
               onChange={update}
               presets={data.presets}
               scenes={data.scenes}
+              verticals={data.verticals}
               errors={errors}
             />
           </BlockStack>

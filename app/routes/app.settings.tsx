@@ -34,6 +34,7 @@ import { useEffect, useMemo, useState, type ButtonHTMLAttributes } from "react";
 
 import db from "~/db.server";
 import { getEnv } from "~/env.server";
+import { listSavedRecipes } from "~/recipes/saved-recipes.server";
 import {
   RETENTION_BOUNDS,
   getShopSettings,
@@ -52,6 +53,11 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     presets: presetOptions(),
     bounds: RETENTION_BOUNDS,
     providers: { operator: env.aiProvider, choices: env.aiProviderChoices },
+    recipes: (await listSavedRecipes(db, session.shop)).map((recipe) => ({
+      value: recipe.id,
+      label: recipe.name,
+    })),
+    emailAvailable: Boolean(env.email),
   });
 };
 
@@ -84,11 +90,16 @@ function toDraft(settings: ShopSettings): Draft {
     retentionDays: String(settings.retentionDays),
     resultRetentionDays: String(settings.resultRetentionDays),
     aiProvider: settings.aiProvider,
+    autoProcess: String(settings.autoProcess),
+    autoProcessRecipeId: settings.autoProcessRecipeId ?? "",
+    notifyEmail: settings.notifyEmail ?? "",
+    notifyWebhookUrl: settings.notifyWebhookUrl ?? "",
   };
 }
 
 export default function Settings() {
-  const { settings, presets, bounds, providers } = useLoaderData<typeof loader>();
+  const { settings, presets, bounds, providers, recipes, emailAvailable } =
+    useLoaderData<typeof loader>();
   const navigation = useNavigation();
   const fetcher = useFetcher<ActionData>();
   const shopify = useAppBridge();
@@ -213,6 +224,73 @@ export default function Settings() {
                   checked={draft.altText === "true"}
                   onChange={(checked) => set("altText")(String(checked))}
                   error={errors.altText}
+                />
+              </FormLayout>
+            </Card>
+          </Layout.AnnotatedSection>
+
+          <Layout.AnnotatedSection
+            id="automation"
+            title="Automation"
+            description="New products are processed as they arrive, without starting a job yourself."
+          >
+            <Card>
+              <FormLayout>
+                <Checkbox
+                  label="Process new products automatically"
+                  helpText="When a product is created or gets new images, Photo Studio processes only those new images. Each image uses credits, as in a job you start; without enough credits the job stops and you are notified."
+                  checked={draft.autoProcess === "true"}
+                  onChange={(checked) => set("autoProcess")(String(checked))}
+                  error={errors.autoProcess}
+                />
+                <Select
+                  label="Recipe for new products"
+                  name="autoProcessRecipeId"
+                  options={[
+                    { value: "", label: "My defaults (New jobs, above)" },
+                    ...recipes.map((recipe) => ({ value: recipe.value, label: recipe.label })),
+                  ]}
+                  value={draft.autoProcessRecipeId}
+                  onChange={set("autoProcessRecipeId")}
+                  error={errors.autoProcessRecipeId}
+                  disabled={draft.autoProcess !== "true"}
+                  helpText="A saved recipe's own auto-approve setting decides whether results are written at once or wait for your review."
+                />
+              </FormLayout>
+            </Card>
+          </Layout.AnnotatedSection>
+
+          <Layout.AnnotatedSection
+            id="notifications"
+            title="Notifications"
+            description="When a long or automatic job finishes, fails or is ready for review. You also see it the next time you open Photo Studio."
+          >
+            <Card>
+              <FormLayout>
+                <TextField
+                  label="Email address"
+                  name="notifyEmail"
+                  type="email"
+                  autoComplete="email"
+                  value={draft.notifyEmail}
+                  onChange={set("notifyEmail")}
+                  error={errors.notifyEmail}
+                  disabled={!emailAvailable}
+                  helpText={
+                    emailAvailable
+                      ? "Leave empty to get no email."
+                      : "Email is not available: this Photo Studio server has no email service set up."
+                  }
+                />
+                <TextField
+                  label="Chat webhook URL"
+                  name="notifyWebhookUrl"
+                  type="url"
+                  autoComplete="off"
+                  value={draft.notifyWebhookUrl}
+                  onChange={set("notifyWebhookUrl")}
+                  error={errors.notifyWebhookUrl}
+                  helpText='An https:// incoming webhook (Slack, or any tool that accepts {"text": ...}). Leave empty to post nowhere.'
                 />
               </FormLayout>
             </Card>

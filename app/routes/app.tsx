@@ -53,6 +53,7 @@ export default function App() {
           Home
         </Link>
         <Link to="/app/products">Products</Link>
+        <Link to="/app/audit">Catalog health</Link>
         <Link to="/app/jobs">Jobs</Link>
         <Link to="/app/history">History</Link>
         <Link to="/app/plans">Plans</Link>

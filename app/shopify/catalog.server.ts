@@ -516,7 +516,7 @@ async function listBySearch(
   return result;
 }
 
-async function matchesMoreThan(
+export async function matchesMoreThan(
   admin: AdminClient,
   query: string,
   threshold: number,
@@ -739,10 +739,24 @@ async function exportBySearch(
   const bulkQuery = BULK_EXPORT_QUERY.replace("#graphql", "")
     .trim()
     .replace(SELECTION_PLACEHOLDER, JSON.stringify(query));
+  const url = await runBulkQuery(admin, bulkQuery, options, signal);
+  return url ? readExport(url, signal) : { images: [], skipped: [] };
+}
+
+/**
+ * Runs a bulk query (or joins the same one already running) and answers the URL of its JSONL, or
+ * null when it matched nothing. Shared with the catalog audit, which exports other fields.
+ */
+export async function runBulkQuery(
+  admin: AdminClient,
+  bulkQuery: string,
+  given: BulkWaitOptions | Required<BulkWaitOptions> = {},
+  signal?: AbortSignal,
+): Promise<string | null> {
+  const options = bulkOptions(given);
   const state = { delayMs: options.pollIntervalMs, deadline: Date.now() + options.timeoutMs };
   const id = await startExport(admin, bulkQuery, state, options, signal);
-  const url = await waitForExport(admin, id, state, options, signal);
-  return url ? readExport(url, signal) : { images: [], skipped: [] };
+  return waitForExport(admin, id, state, options, signal);
 }
 
 function bulkOptions(given: BulkWaitOptions = {}): Required<BulkWaitOptions> {

@@ -83,6 +83,12 @@ export interface WriteBackRequest {
   image: ImageBytes;
   /** The new image's alt text; null keeps the original's (and leaves an added image without). */
   alt: string | null;
+  /**
+   * The name of the file it uploads, without extension (an SEO name: app/shopify/seo-file-name.ts);
+   * unique to this write, the same on every retry, since a retry finds its file by this name.
+   * Without it, files are named after the write's id.
+   */
+  fileStem?: string;
   /** Where an added image goes (zero-based); right after the original by default. */
   position?: number;
   /** The original's bytes from our storage, to put it back if Shopify fails the new image. */
@@ -141,6 +147,8 @@ export interface WriteBackProgress {
   inPlace?: true;
   /** The file this write created: the new media (add methods). */
   createdFileId?: string;
+  /** The name its files carry (WriteBackRequest.fileStem); journals without one use the id. */
+  fileStem?: string;
   /** The undo of a file-update whose new bytes Shopify failed after all. */
   rollback?: RestoreProgress;
 }
@@ -398,6 +406,11 @@ function formatOf(extension: string | null | undefined): string | null {
 /** The safe stem of every file name a write creates: search syntax must not see it as operators. */
 function fileStem(writeBackId: string) {
   return `photo-studio-${writeBackId.replace(/[^A-Za-z0-9_-]/g, "-")}`;
+}
+
+/** The name a write's files carry: the one its journal recorded when it was planned. */
+function writeStem(writeBackId: string, progress: Pick<WriteBackProgress, "fileStem"> | null) {
+  return progress?.fileStem ?? fileStem(writeBackId);
 }
 
 /** Files from our copy of an original carry another stem, so they are never taken for the write's. */
@@ -798,7 +811,10 @@ export async function writeBackImage(
       false,
     );
   }
-  if (!progress) progress = await save(await plan(context, request));
+  if (!progress) {
+    const planned = await plan(context, request);
+    progress = await save(request.fileStem ? { ...planned, fileStem: request.fileStem } : planned);
+  }
   if (progress.step === "done") return resultOf(request, progress);
 
   if (progress.method === "file-update") {
@@ -832,7 +848,7 @@ async function createNewFile(
   save: Save<WriteBackProgress>,
 ): Promise<WriteBackProgress> {
   let progress = start;
-  const stem = fileStem(request.writeBackId);
+  const stem = writeStem(request.writeBackId, progress);
   const extension = formatOf(request.image.extension)!;
   const alt =
     request.alt ?? (progress.method === "add-and-relink" ? progress.snapshot.original.alt : null);
@@ -914,7 +930,7 @@ async function replaceInPlace(
       context,
       request.image,
       // fileUpdate keeps a file's extension, spelling included (jpeg is not jpg).
-      `${fileStem(request.writeBackId)}.${snapshot.original.extension ?? formatOf(request.image.extension)}`,
+      `${writeStem(request.writeBackId, progress)}.${snapshot.original.extension ?? formatOf(request.image.extension)}`,
     );
     if (!reached(progress.step, "created")) progress = await save({ ...progress, step: "created" });
     const update: MediaFileUpdate = { id: request.originalMediaId, originalSource: resourceUrl };
@@ -948,7 +964,7 @@ async function legacyCopies(
 ) {
   const found = await filesFromEarlierAttempt(
     context,
-    fileStem(request.writeBackId),
+    writeStem(request.writeBackId, progress),
     request.originalMediaId,
   );
   return [progress.createdFileId, ...found.map((file) => file.id)];
@@ -1082,7 +1098,7 @@ export async function restoreOriginal(
   // Without a snapshot the write never reached the store; rolled back, it left nothing.
   if (!write || write.step === "rolled_back") return finish();
 
-  const stem = fileStem(request.writeBackId);
+  const stem = writeStem(request.writeBackId, write);
   const writeFiles = async () => {
     const ids = new Set<string>();
     if (write.createdFileId) ids.add(write.createdFileId);

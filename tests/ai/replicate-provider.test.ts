@@ -72,6 +72,25 @@ describe("the Replicate provider, through the real replicate client and the emul
     const prediction = replicate.emulator.allPredictions()[0]!;
     expect(prediction.model).toBe("black-forest-labs/flux-kontext-pro");
     expect((prediction.input as { prompt: string }).prompt).toContain("sunny beach");
+    // The merchant's own words replace the template's, and so what the template avoids.
+    expect((prediction.input as { prompt: string }).prompt).not.toContain("Do not show");
+  });
+
+  it("tells the scene model what a template's scene must not show", async () => {
+    const cutout = await sharp({
+      create: {
+        width: 200,
+        height: 200,
+        channels: 4,
+        background: { r: 200, g: 40, b: 40, alpha: 1 },
+      },
+    })
+      .png()
+      .toBuffer();
+    await replicate.provider().scene({ cutout, templateId: "marble", width: 400, height: 400 });
+    const input = replicate.emulator.allPredictions().at(-1)!.input as { prompt: string };
+    expect(input.prompt).toContain(findTemplate("marble").prompt);
+    expect(input.prompt).toContain(`Do not show: ${findTemplate("marble").negativePrompt}.`);
   });
 
   it("erases the masked area with the eraser model and keeps every pixel outside the mask", async () => {

@@ -141,7 +141,7 @@ describe("the studio in Chromium, through the admin shell", () => {
     const nav = page.locator('[data-app-nav="photo-studio"]');
     await expect
       .poll(() => nav.getByRole("link").allInnerTexts())
-      .toEqual(["Products", "Jobs", "History", "Plans", "Settings"]);
+      .toEqual(["Products", "Catalog health", "Jobs", "History", "Plans", "Settings"]);
   }, 90_000);
 
   it("greets a new merchant with credits, the catalog and a setup guide", async () => {
@@ -322,6 +322,16 @@ describe("the studio in Chromium, through the admin shell", () => {
     await see(frame, frame.getByRole("heading", { name: "Your data" }).first());
     await checkAndPhotograph(frame, "data");
   }, 90_000);
+
+  it("checks the catalog's health and offers a fix for each group", async () => {
+    const frame = await openApp("/app/audit");
+    await see(frame, frame.getByRole("heading", { name: "How healthy are your product photos?" }));
+    await frame.getByRole("button", { name: "Check my catalog" }).click();
+    // The first check downloads the 54 demo photos to measure them: give it time.
+    await see(frame, frame.getByText(/^\d+ \/ 100$/), 120_000);
+    await see(frame, frame.getByText(/54 products and \d+ images checked/));
+    await checkAndPhotograph(frame, "audit");
+  }, 180_000);
 
   it("shows the plans page with the plan, spending, packs and the credit history", async () => {
     const frame = await openApp("/app/plans");

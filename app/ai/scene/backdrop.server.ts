@@ -66,6 +66,29 @@ function painter(backdrop: Backdrop, aspect: number, noise: Noise): Painter {
         const t = smoothstep(0, 1, Math.min(1, Math.hypot(dx, dy) / reach) ** 1.2);
         mixInto(backdrop.centre, backdrop.edge, t, 1, out);
       };
+    case "bokeh": {
+      const lights = bokehLights(backdrop, aspect);
+      return (u, v, out) => {
+        const wallT = smoothstep(0, 1, Math.min(1, v / backdrop.floorAt));
+        mixInto(backdrop.wallTop, backdrop.wallBottom, wallT, 1, out);
+        // Out-of-focus lights: soft discs added over the wall, fading out before the floor.
+        const fade = 1 - smoothstep(backdrop.floorAt - 0.2, backdrop.floorAt - 0.04, v);
+        if (fade > 0) {
+          for (const light of lights) {
+            const d = Math.hypot((u - light.x) * aspect, v - light.y) / light.radius;
+            if (d >= 1) continue;
+            const glow = light.strength * fade * (1 - smoothstep(0.7, 1, d));
+            out[0] += (light.colour[0] - out[0]) * glow;
+            out[1] += (light.colour[1] - out[1]) * glow;
+            out[2] += (light.colour[2] - out[2]) * glow;
+          }
+        }
+        const floorT = smoothstep(backdrop.floorAt - 0.03, backdrop.floorAt + 0.05, v);
+        out[0] += (backdrop.floor[0] - out[0]) * floorT;
+        out[1] += (backdrop.floor[1] - out[1]) * floorT;
+        out[2] += (backdrop.floor[2] - out[2]) * floorT;
+      };
+    }
     case "tabletop": {
       const surface = surfacePainter(backdrop.surface, aspect, noise);
       return (u, v, out) => {
@@ -90,6 +113,30 @@ function painter(backdrop: Backdrop, aspect: number, noise: Noise): Painter {
 }
 
 type SurfaceKind = Extract<Backdrop, { kind: "tabletop" }>["surface"];
+
+interface BokehLight {
+  x: number;
+  y: number;
+  radius: number;
+  strength: number;
+  colour: Rgb;
+}
+
+/** Where the lights are: the same for every render of a template (a fixed sequence, no seed). */
+function bokehLights(backdrop: Extract<Backdrop, { kind: "bokeh" }>, aspect: number) {
+  const lights: BokehLight[] = [];
+  const count = 26;
+  for (let i = 0; i < count; i++) {
+    lights.push({
+      x: hash1(i * 1.91 + 0.3),
+      y: hash1(i * 3.17 + 1.1) * backdrop.floorAt * 0.85,
+      radius: (0.025 + 0.05 * hash1(i * 5.3 + 2.7)) / Math.max(1, aspect * 0.75),
+      strength: 0.35 + 0.45 * hash1(i * 7.7 + 0.9),
+      colour: backdrop.lights[i % backdrop.lights.length]!,
+    });
+  }
+  return lights;
+}
 
 /** depth: 0 at the table's back edge, 1 at the bottom of the picture. */
 function surfacePainter(
@@ -118,6 +165,17 @@ function surfacePainter(
       const seam = smoothstep(0, 0.035 * (1 + depth), Math.min(across, 1 - across));
       const shade = tint * (0.72 + 0.28 * seam);
       mixInto(surface.dark, surface.light, Math.min(1, Math.max(0, grain)), shade, out);
+    };
+  }
+  if (surface.kind === "linen") {
+    return (u, depth, out) => {
+      const { x, y } = world(u, depth);
+      // Warp and weft: two fine crossing sine gratings, slubbed by noise, over an uneven dye.
+      const warp = 0.5 + 0.5 * Math.sin(x * 260 + 3 * noise.fbm(x * 4, y * 40, 2));
+      const weft = 0.5 + 0.5 * Math.sin(y * 260 + 3 * noise.fbm(x * 40, y * 4, 2));
+      const dye = noise.fbm(x * 1.5 + 5, y * 1.5, 3);
+      const t = 0.28 * warp * weft + 0.3 * (dye - 0.5);
+      mixInto(surface.base, surface.thread, Math.min(1, Math.max(0, t + 0.15)), 1, out);
     };
   }
   return (u, depth, out) => {

@@ -11,6 +11,7 @@ import {
   Text,
   TextField,
 } from "@shopify/polaris";
+import { useState } from "react";
 
 import {
   WRITE_MODE_CHOICES,
@@ -34,6 +35,8 @@ export interface SceneOption {
   name: string;
   description: string;
   preview: string;
+  /** The library shelf it is on (SCENE_VERTICALS); scenes without one are always shown. */
+  vertical?: string;
 }
 
 interface Props {
@@ -41,15 +44,27 @@ interface Props {
   onChange: (patch: Partial<RecipeFormState>) => void;
   presets: PresetOption[];
   scenes: SceneOption[];
+  /** The template library's shelves, to browse scenes by; none: every scene at once. */
+  verticals?: ReadonlyArray<{ id: string; name: string }>;
   errors: Record<string, string>;
 }
 
 const UPSCALE_LABELS = { none: "No upscale", "2": "2× upscale", "4": "4× upscale" } as const;
 
 /** The recipe's choices: preset, background, upscale, alt text, and how results are written. */
-export function RecipeFields({ state, onChange, presets, scenes, errors }: Props) {
+export function RecipeFields({ state, onChange, presets, scenes, verticals, errors }: Props) {
   const preset = presets.find((option) => option.id === state.preset);
   const locked = preset?.backgroundLocked ?? null;
+  const [shelf, setShelf] = useState(
+    () =>
+      scenes.find((scene) => scene.id === state.sceneTemplate)?.vertical ??
+      verticals?.[0]?.id ??
+      "",
+  );
+  const shownScenes =
+    verticals && verticals.length > 0
+      ? scenes.filter((scene) => !scene.vertical || scene.vertical === shelf)
+      : scenes;
 
   return (
     <BlockStack gap="400">
@@ -143,8 +158,21 @@ export function RecipeFields({ state, onChange, presets, scenes, errors }: Props
                     Scene
                   </Text>
                 </legend>
+                {verticals && verticals.length > 0 ? (
+                  <Box paddingBlock="200">
+                    <Select
+                      label="Scenes for"
+                      options={verticals.map((vertical) => ({
+                        label: vertical.name,
+                        value: vertical.id,
+                      }))}
+                      value={shelf}
+                      onChange={setShelf}
+                    />
+                  </Box>
+                ) : null}
                 <InlineGrid columns={{ xs: 1, sm: 2, md: 4 }} gap="300">
-                  {scenes.map((scene) => (
+                  {shownScenes.map((scene) => (
                     <Box
                       key={scene.id}
                       padding="200"

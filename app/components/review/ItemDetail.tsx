@@ -67,6 +67,10 @@ export function ItemDetail({
   useActionToast(edit.data);
   const [mode, setMode] = useState<"compare" | "erase">("compare");
   const [prompt, setPrompt] = useState(tile.result?.prompt ?? job.scenePrompt ?? "");
+  // The result's alt text as the merchant edits it; saved on the result before approving.
+  const savedAlt = tile.result?.altText ?? "";
+  const [altText, setAltText] = useState(savedAlt);
+  useEffect(() => setAltText(savedAlt), [savedAlt]);
   const [painted, setPainted] = useState(false);
   const painter = useRef<MaskPainterHandle>(null);
   const onPainted = useCallback((has: boolean) => setPainted(has), []);
@@ -77,6 +81,15 @@ export function ItemDetail({
   const regenerate = costs.regenerate;
   const canAffordRegenerate = regenerate !== null && credits.available >= regenerate.credits;
   const canAffordErase = credits.available >= costs.erase.credits;
+  const altDirty = altText.trim() !== savedAlt.trim();
+
+  const submitAltText = () => {
+    const form = new FormData();
+    form.set("intent", "altText");
+    form.set("itemId", tile.id);
+    form.set("altText", altText);
+    edit.submit(form, { method: "post" });
+  };
 
   const submitRegenerate = () => {
     const form = new FormData();
@@ -105,7 +118,8 @@ export function ItemDetail({
       titleHidden={false}
       primaryAction={{
         content: "Approve",
-        disabled: !decidable,
+        // An unsaved alt text would not go with the image: save it (or undo the edit) first.
+        disabled: !decidable || altDirty || editing,
         onAction: () => {
           decide("approve");
           onClose();
@@ -210,10 +224,33 @@ export function ItemDetail({
               </List>
             </BlockStack>
           ) : null}
-          {tile.result?.altText ? (
-            <Text as="p" tone="subdued">
-              {`Alt text: ${tile.result.altText}`}
-            </Text>
+          {tile.result ? (
+            <BlockStack gap="200">
+              <TextField
+                label="Alt text"
+                value={altText}
+                onChange={setAltText}
+                multiline={2}
+                maxLength={512}
+                showCharacterCount
+                autoComplete="off"
+                helpText={
+                  altDirty
+                    ? "Save the alt text to approve with it."
+                    : "Written with the image. Leave empty to keep the original photo's alt text."
+                }
+                disabled={!decidable}
+              />
+              <InlineStack align="end">
+                <Button
+                  onClick={submitAltText}
+                  disabled={!decidable || !altDirty}
+                  loading={editing && editIntent === "altText"}
+                >
+                  Save alt text
+                </Button>
+              </InlineStack>
+            </BlockStack>
           ) : null}
         </BlockStack>
       </Modal.Section>
