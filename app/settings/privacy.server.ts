@@ -24,7 +24,7 @@ export interface PrivacySection {
 }
 
 export interface PrivacyInput {
-  env: Pick<AppEnv, "aiProvider" | "aiProviderChoices" | "fileLinkTtlSeconds" | "email">;
+  env: Pick<AppEnv, "aiProvider" | "aiProviderChoices" | "fileLinkTtlSeconds" | "email" | "s3">;
   settings: Pick<ShopSettings, "aiProvider" | "retentionDays" | "resultRetentionDays">;
   /** REPLICATE_MODEL_* overrides; default process.env. */
   processEnv?: Record<string, string | undefined>;
@@ -132,7 +132,9 @@ export function privacyStatement(input: PrivacyInput): PrivacySection[] {
       id: "where",
       heading: "Where it is kept",
       paragraphs: [
-        "Files are kept in Photo Studio's private storage on the disk of the app's server, and records in its database. Neither is ever public.",
+        env.s3
+          ? "Files are kept in Photo Studio's private object storage (a bucket no one else can read), and records in its database. Neither is ever public."
+          : "Files are kept in Photo Studio's private storage on the disk of the app's server, and records in its database. Neither is ever public.",
         `Your images are shown to you only through links that work for ${linkLifetime(env.fileLinkTtlSeconds)}, are signed by Photo Studio and are tied to your store. A link copied out of the admin stops working after that time.`,
       ],
     },
