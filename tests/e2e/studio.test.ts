@@ -325,7 +325,7 @@ describe("the studio in Chromium, through the admin shell", () => {
 
   it("checks the catalog's health and offers a fix for each group", async () => {
     const frame = await openApp("/app/audit");
-    await see(frame, frame.getByRole("heading", { name: "How healthy are your product photos?" }));
+    await see(frame, frame.getByText("How healthy are your product photos?"));
     await frame.getByRole("button", { name: "Check my catalog" }).click();
     // The first check downloads the 54 demo photos to measure them: give it time.
     await see(frame, frame.getByText(/^\d+ \/ 100$/), 120_000);
