@@ -9,11 +9,12 @@
  * holds plus what it restores (points spent − 2,000) / 100 s. The ratio compares the wall time
  * with the larger of the two. BENCH lines are the figures.
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+
+import { bench, spawnWorkerProcess, startBenchDevStore } from "./bench-support.ts";
 
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 1000);
 const IMAGES_PER_PRODUCT = 2;
@@ -36,17 +37,7 @@ const env = {
 };
 Object.assign(process.env, env);
 
-function bench(name: string, value: number, unit: string, details = "") {
-  const shown = Number.isInteger(value) ? value : value.toFixed(2);
-  console.log(`BENCH ${name} ${shown} ${unit}${details ? `  ${details}` : ""}`);
-}
-
 // Imported after the environment is set: the app reads its configuration once.
-const { routeShopifyTrafficTo } = await import("../emulators/shopify/route-to-dev-store.ts");
-routeShopifyTrafficTo(null);
-const { startDevStore } = await import("../emulators/shopify/src/server.ts");
-const { appFromToml } = await import("../emulators/shopify/src/apps.ts");
-const { mintSessionToken } = await import("../emulators/shopify/src/auth.ts");
 const { seedJobCatalog } = await import("../emulators/shopify/src/seed-scaled.ts");
 const { startReplicateEmulator, EMULATOR_TOKEN } =
   await import("../emulators/replicate/src/server.ts");
@@ -54,13 +45,11 @@ const { resolveDatabaseTarget } = await import("../app/db/database-url.ts");
 const { applyMigrations } = await import("../app/db/migrate.server.ts");
 
 await applyMigrations(resolveDatabaseTarget(env.DATABASE_URL));
-const app = appFromToml("shopify.app.toml", {
-  clientId: API_KEY,
-  clientSecret: API_SECRET,
+const { devStore, openApp } = await startBenchDevStore({
+  apiKey: API_KEY,
+  apiSecret: API_SECRET,
   appUrl: APP_URL,
 });
-const devStore = await startDevStore({ apps: [app], dataDir: null, webhookRetryDelaysMs: [] });
-routeShopifyTrafficTo(devStore.url);
 const shop = "bench-store.myshopify.com";
 const shopRecord = devStore.createShop({ domain: shop, name: "Bench store", plan: "Basic" });
 await seedJobCatalog(devStore.store, shopRecord, {
@@ -70,51 +59,28 @@ await seedJobCatalog(devStore.store, shopRecord, {
 });
 const replicate = await startReplicateEmulator({ latencyMs: LATENCY_MS, rateLimits: true });
 
-// The merchant opens the app once: token exchange stores the offline session the worker uses.
-const { authenticate } = await import("../app/shopify.server.ts");
-const install = new URL("/app", APP_URL);
-install.search = new URLSearchParams({
-  embedded: "1",
-  shop,
-  host: Buffer.from(`${shop}/admin`).toString("base64url"),
-  id_token: mintSessionToken(app, shop),
-}).toString();
-await authenticate.admin(new Request(install, { headers: { "Sec-Fetch-Dest": "iframe" } }));
+await openApp(shop);
 
 const { default: db } = await import("../app/db.server.ts");
 const { DatabaseQueue } = await import("../app/jobs/queue/database-queue.server.ts");
 const { startJob } = await import("../app/jobs/start-job.server.ts");
 
-const worker = spawn(
-  process.execPath,
-  [
-    // e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=.cache/profiles" to see where the
-    // worker's time goes.
-    ...(process.env.BENCH_WORKER_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
-    "--import",
-    "./scripts/runtime/register.ts",
-    "--import",
-    "./emulators/shopify/preload.ts",
-    "app/jobs/worker.ts",
-  ],
+const workerProcess = spawnWorkerProcess(
   {
-    env: {
-      ...process.env,
-      ...env,
-      SHOPIFY_DEV_STORE_URL: devStore.url,
-      AI_PROVIDER: "replicate",
-      REPLICATE_API_TOKEN: EMULATOR_TOKEN,
-      REPLICATE_BASE_URL: replicate.baseUrl,
-      REPLICATE_MAX_CONCURRENT_PREDICTIONS: String(WORKER_CONCURRENCY * 2),
-      JOB_WORKERS: "separate",
-      WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
-    },
-    stdio: ["ignore", "pipe", "inherit"],
+    ...env,
+    SHOPIFY_DEV_STORE_URL: devStore.url,
+    AI_PROVIDER: "replicate",
+    REPLICATE_API_TOKEN: EMULATOR_TOKEN,
+    REPLICATE_BASE_URL: replicate.baseUrl,
+    REPLICATE_MAX_CONCURRENT_PREDICTIONS: String(WORKER_CONCURRENCY * 2),
+    JOB_WORKERS: "separate",
+    WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
   },
+  // e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=.cache/profiles" to see where the
+  // worker's time goes.
+  process.env.BENCH_WORKER_NODE_ARGS?.split(" ").filter(Boolean),
 );
-let workerOutput = "";
-worker.stdout.on("data", (chunk: Buffer) => (workerOutput += chunk.toString()));
-const workerExited = new Promise((resolve) => worker.on("exit", resolve));
+const worker = workerProcess.child;
 
 // The merchant bought credits for the job (AI steps cost credits; the Free plan's 25 would stop
 // it at intake).
@@ -160,9 +126,9 @@ const workerCpuSeconds = (Number(workerStat[11]) + Number(workerStat[12])) / 100
 const ownCpu = process.cpuUsage(cpuAtStart);
 const emulatorCpuSeconds = (ownCpu.user + ownCpu.system) / 1e6;
 
-worker.kill("SIGTERM");
-await workerExited;
-const stats = JSON.parse(/admin-api (\{.*\})/.exec(workerOutput)?.[1] ?? "{}") as {
+await workerProcess.stop();
+// The worker's last log line ("worker stopped") carries what it asked of Shopify.
+const stats = JSON.parse(/"adminApi":(\{[^}]*\})/.exec(workerProcess.output())?.[1] ?? "{}") as {
   requests?: number;
   throttled?: number;
   costSpent?: number;
