@@ -70,6 +70,27 @@ describe("creation that goes wrong on the way", () => {
     expect(replicate.emulator.stats.predictionsCreated).toBe(1);
   });
 
+  it("does not adopt another item's prediction for the same photo when it looks for its own", async () => {
+    const provider = replicate.provider();
+    // Item b's creation goes unanswered (nothing was created; b will look before creating).
+    replicate.emulator.inject({ dropBeforeCreate: { times: 1 } });
+    const lost = await provider
+      .removeBackground(photo, { idempotencyKey: "job-1/item-b" })
+      .catch((e) => e);
+    expect(lost).toMatchObject({ code: "unconfirmed" });
+    // Meanwhile item a, with the very same photo, gets its prediction.
+    await provider.removeBackground(photo, { idempotencyKey: "job-1/item-a" });
+    expect(replicate.emulator.stats.predictionsCreated).toBe(1);
+
+    // b's retry finds a prediction of the same model and input, but it is a's: b makes its own.
+    await provider.removeBackground(photo, { idempotencyKey: "job-1/item-b" });
+    expect(replicate.emulator.stats.predictionsCreated).toBe(2);
+    // And each key goes on finding its own.
+    await provider.removeBackground(photo, { idempotencyKey: "job-1/item-a" });
+    await provider.removeBackground(photo, { idempotencyKey: "job-1/item-b" });
+    expect(replicate.emulator.stats.predictionsCreated).toBe(2);
+  });
+
   it("fails clearly when a creation went unanswered and none can be found, then creates once on retry", async () => {
     replicate.emulator.inject({ dropBeforeCreate: { times: 1 } });
     const provider = replicate.provider();

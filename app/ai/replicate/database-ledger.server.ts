@@ -74,6 +74,15 @@ export class DatabasePredictionLedger implements PredictionLedger {
     return entryOf(row);
   }
 
+  async heldElsewhere(key: string, predictionId: string): Promise<boolean> {
+    // Rare (only after a crash) and the table holds two hours of predictions: no index needed.
+    const other = await this.db.predictionLedgerEntry.findFirst({
+      where: { predictionId, key: { not: key } },
+      select: { key: true },
+    });
+    return other !== null;
+  }
+
   async set(key: string, entry: LedgerEntry): Promise<void> {
     const shop = shopOfPredictionKey(key);
     const data =

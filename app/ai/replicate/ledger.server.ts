@@ -18,6 +18,12 @@ export interface PredictionLedger {
   get(key: string): Promise<LedgerEntry | undefined>;
   set(key: string, entry: LedgerEntry): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Whether a key other than `key` already holds this prediction. A crashed creation is found again
+   * by model and input; two items with the same photo have the same input, and each must keep its
+   * own prediction rather than adopt the other's.
+   */
+  heldElsewhere(key: string, predictionId: string): Promise<boolean>;
 }
 
 /** Replicate deletes a prediction's data after an hour; entries need not outlive that by much. */
@@ -46,5 +52,14 @@ export class InMemoryPredictionLedger implements PredictionLedger {
 
   async delete(key: string) {
     this.entries.delete(key);
+  }
+
+  async heldElsewhere(key: string, predictionId: string) {
+    for (const [other, { entry }] of this.entries) {
+      if (other !== key && entry.state === "created" && entry.predictionId === predictionId) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -163,7 +163,7 @@ export class PredictionRunner {
       await this.ledger.delete(key);
     } else if (entry?.state === "creating") {
       // An earlier creation under this key went unanswered: find it before creating anything.
-      const found = await this.lookup(entry);
+      const found = await this.lookup(key, entry);
       if (found === "unknown")
         throw unconfirmed(spec.operation, new Error("prediction list unreadable"));
       if (found) {
@@ -198,7 +198,7 @@ export class PredictionRunner {
           throw requestError(error, spec.operation, spec.model.id);
         }
         // The creation may or may not have happened: never create again without looking.
-        const found = await this.lookup(expected);
+        const found = await this.lookup(key, expected);
         if (found && found !== "unknown") {
           await this.ledger.set(key, { state: "created", predictionId: found.id });
           return found;
@@ -249,11 +249,14 @@ export class PredictionRunner {
    * Searches the newest predictions for one with this model and input, created since the attempt
    * began. "unknown" when the list itself could not be read.
    */
-  private async lookup(expected: {
-    model: string;
-    fingerprint: string;
-    startedAt: number;
-  }): Promise<Prediction | null | "unknown"> {
+  private async lookup(
+    key: string,
+    expected: {
+      model: string;
+      fingerprint: string;
+      startedAt: number;
+    },
+  ): Promise<Prediction | null | "unknown"> {
     const since = expected.startedAt - CLOCK_SKEW_MS;
     try {
       for (let round = 0; round < 2; round++) {
@@ -269,7 +272,8 @@ export class PredictionRunner {
             }
             if (
               prediction.model === expected.model &&
-              fingerprint(prediction.model, prediction.input) === expected.fingerprint
+              fingerprint(prediction.model, prediction.input) === expected.fingerprint &&
+              !(await this.ledger.heldElsewhere(key, prediction.id))
             ) {
               return prediction;
             }
