@@ -19,7 +19,7 @@ import { recordAudit } from "../audit/audit.server.ts";
 import type { ItemTask, JobDeps, WriteBackTask } from "./deps.server.ts";
 import { classifyFailure, RetryableStepError } from "./failures.ts";
 import { extensionFor, handleStepError } from "./generate.server.ts";
-import { withProductLock } from "./product-lock.server.ts";
+import { withProductLock, type ProductLockOptions } from "./product-lock.server.ts";
 import { parseRecipe, type AddPosition } from "./recipe.ts";
 import { readJobRequest } from "./start-job.server.ts";
 import { ConcurrentTransitionError, transition } from "./states.ts";
@@ -69,6 +69,14 @@ function mimeTypeFor(extension: string) {
   return MIME_TYPES[extension] ?? "application/octet-stream";
 }
 
+/**
+ * A product's write lock lapses with the queue's task lease: a killed worker's rerun (taken up once
+ * the lease lapses) then finds the product free instead of waiting out a longer lock.
+ */
+function productLockOptions(deps: Pick<JobDeps, "queue">): ProductLockOptions {
+  return { leaseMs: deps.queue.leaseMs };
+}
+
 export async function runWrite(deps: JobDeps, { shop, itemId }: ItemTask) {
   let item = await deps.db.jobItem.findFirst({ where: { id: itemId, shop } });
   if (!item) return;
@@ -101,65 +109,72 @@ export async function runWrite(deps: JobDeps, { shop, itemId }: ItemTask) {
   const job = await deps.db.job.findFirstOrThrow({ where: { id: item.jobId, shop } });
   const current = item;
   try {
-    await withProductLock(deps.db, shop, item.productId, deps.workerId, async () => {
-      const row =
-        (await deps.db.writeBack.findFirst({
-          where: { shop, jobItemId: current.id, variantId: variant.id, state: "pending" },
-        })) ??
-        (await deps.db.writeBack.create({
-          data: {
-            shop,
-            jobItemId: current.id,
-            variantId: variant.id,
+    await withProductLock(
+      deps.db,
+      shop,
+      item.productId,
+      deps.workerId,
+      async () => {
+        const row =
+          (await deps.db.writeBack.findFirst({
+            where: { shop, jobItemId: current.id, variantId: variant.id, state: "pending" },
+          })) ??
+          (await deps.db.writeBack.create({
+            data: {
+              shop,
+              jobItemId: current.id,
+              variantId: variant.id,
+              productId: current.productId,
+              originalMediaId: current.mediaId,
+              mode: job.mode,
+            },
+          }));
+        const admin = await deps.adminFor(shop);
+        const extension = extensionFor(variant.format);
+        const result = await writeBackImage(
+          admin,
+          {
+            writeBackId: row.id,
             productId: current.productId,
             originalMediaId: current.mediaId,
-            mode: job.mode,
+            mode: job.mode === "add" ? "add" : "replace",
+            position: addPosition(readJobRequest(job).position),
+            image: {
+              bytes: await deps.storage.get(variant.storageKey),
+              mimeType: mimeTypeFor(extension),
+              extension,
+            },
+            alt: variant.altText ?? current.alt,
+            fileStem: seoFileStem({
+              title: current.productTitle,
+              descriptor: seoDescriptor(parseRecipe(job.recipe)),
+              writeId: row.id,
+            }),
+            original: originalLoader(deps, current),
           },
-        }));
-      const admin = await deps.adminFor(shop);
-      const extension = extensionFor(variant.format);
-      const result = await writeBackImage(
-        admin,
-        {
-          writeBackId: row.id,
-          productId: current.productId,
-          originalMediaId: current.mediaId,
-          mode: job.mode === "add" ? "add" : "replace",
-          position: addPosition(readJobRequest(job).position),
-          image: {
-            bytes: await deps.storage.get(variant.storageKey),
-            mimeType: mimeTypeFor(extension),
-            extension,
+          journal(deps, row, "write"),
+          deps.writeBack,
+        );
+        await deps.db.writeBack.updateMany({
+          where: { id: row.id, shop },
+          data: {
+            state: "written",
+            method: result.method,
+            newMediaId: result.newMediaId,
+            writtenAt: new Date(),
           },
-          alt: variant.altText ?? current.alt,
-          fileStem: seoFileStem({
-            title: current.productTitle,
-            descriptor: seoDescriptor(parseRecipe(job.recipe)),
-            writeId: row.id,
-          }),
-          original: originalLoader(deps, current),
-        },
-        journal(deps, row, "write"),
-        deps.writeBack,
-      );
-      await deps.db.writeBack.updateMany({
-        where: { id: row.id, shop },
-        data: {
-          state: "written",
-          method: result.method,
-          newMediaId: result.newMediaId,
-          writtenAt: new Date(),
-        },
-      });
-      await transition(deps.db, shop, current, "written");
-      await recordAudit(deps.db, shop, {
-        action: "images.written",
-        actor: "system",
-        subjectType: "jobItem",
-        subjectId: current.id,
-        details: { jobId: current.jobId, productId: row.productId, method: result.method },
-      });
-    });
+        });
+        await transition(deps.db, shop, current, "written");
+        await recordAudit(deps.db, shop, {
+          action: "images.written",
+          actor: "system",
+          subjectType: "jobItem",
+          subjectId: current.id,
+          details: { jobId: current.jobId, productId: row.productId, method: result.method },
+        });
+      },
+      productLockOptions(deps),
+    );
   } catch (error) {
     const failure = classifyFailure(error);
     const restoredMediaId = (error as { details?: { restoredMediaId?: string } }).details
@@ -209,34 +224,41 @@ export async function runRestore(deps: JobDeps, { shop, writeBackId }: WriteBack
   }
   if (row.state !== "written") return;
   try {
-    await withProductLock(deps.db, shop, row.productId, deps.workerId, async () => {
-      const admin = await deps.adminFor(shop);
-      await restoreOriginal(
-        admin,
-        {
-          writeBackId: row.id,
-          productId: row.productId,
-          originalMediaId: row.originalMediaId,
-          method: row.method as "file-update" | "add-and-relink" | "add",
-          progress: readProgress(row).write ?? null,
-          original: originalLoader(deps, item),
-        },
-        journal(deps, row, "restore"),
-        deps.writeBack,
-      );
-      await deps.db.writeBack.updateMany({
-        where: { id: row.id, shop },
-        data: { state: "restored", restoredAt: new Date() },
-      });
-      if (item.status === "written") await transition(deps.db, shop, item, "restored");
-      await recordAudit(deps.db, shop, {
-        action: "images.restored",
-        actor: "merchant",
-        subjectType: "jobItem",
-        subjectId: item.id,
-        details: { jobId: item.jobId, productId: row.productId },
-      });
-    });
+    await withProductLock(
+      deps.db,
+      shop,
+      row.productId,
+      deps.workerId,
+      async () => {
+        const admin = await deps.adminFor(shop);
+        await restoreOriginal(
+          admin,
+          {
+            writeBackId: row.id,
+            productId: row.productId,
+            originalMediaId: row.originalMediaId,
+            method: row.method as "file-update" | "add-and-relink" | "add",
+            progress: readProgress(row).write ?? null,
+            original: originalLoader(deps, item),
+          },
+          journal(deps, row, "restore"),
+          deps.writeBack,
+        );
+        await deps.db.writeBack.updateMany({
+          where: { id: row.id, shop },
+          data: { state: "restored", restoredAt: new Date() },
+        });
+        if (item.status === "written") await transition(deps.db, shop, item, "restored");
+        await recordAudit(deps.db, shop, {
+          action: "images.restored",
+          actor: "merchant",
+          subjectType: "jobItem",
+          subjectId: item.id,
+          details: { jobId: item.jobId, productId: row.productId },
+        });
+      },
+      productLockOptions(deps),
+    );
   } catch (error) {
     const failure = classifyFailure(error);
     if (failure.retryable) throw new RetryableStepError(failure, { cause: error });

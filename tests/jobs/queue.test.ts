@@ -65,6 +65,7 @@ function databaseBackend(provider: (typeof providers)[number]): Backend {
         purgeShop: (shop, names) => queue.purgeShop(shop, names),
         ready: () => queue.ready(),
         depth: (name) => queue.depth(name),
+        leaseMs: queue.leaseMs,
         close: async () => {
           await queue.close();
           await db.$disconnect();
@@ -94,6 +95,7 @@ const bullmqBackend: Backend = {
       purgeShop: (shop, names) => queue.purgeShop(shop, names),
       ready: () => queue.ready(),
       depth: (name) => queue.depth(name),
+      leaseMs: queue.leaseMs,
       close: () => queue.close(),
     };
   },

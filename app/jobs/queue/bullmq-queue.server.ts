@@ -57,6 +57,10 @@ const MAX_PRIORITY = 2_097_151;
  */
 export class BullmqQueue implements JobQueue {
   private readonly tuning: QueueTuning;
+
+  get leaseMs() {
+    return this.tuning.leaseMs;
+  }
   private readonly prefix: string;
   private readonly retentionMs: number;
   private readonly queues = new Map<string, Queue>();

@@ -60,6 +60,10 @@ interface Consumer {
  */
 export class DatabaseQueue implements JobQueue {
   private readonly tuning: QueueTuning;
+
+  get leaseMs() {
+    return this.tuning.leaseMs;
+  }
   private readonly pollMs: number;
   private readonly retentionMs: number;
   private readonly consumers: Consumer[] = [];

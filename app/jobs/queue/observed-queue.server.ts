@@ -37,6 +37,7 @@ export function observedQueue(queue: JobQueue, workerId: string): JobQueue {
     close: () => queue.close(),
     ready: () => queue.ready(),
     depth: (name) => queue.depth(name),
+    leaseMs: queue.leaseMs,
     process<P extends TaskPayload>(
       name: string,
       handler: (task: TaskContext<P>) => Promise<void>,

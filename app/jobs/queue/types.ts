@@ -97,6 +97,11 @@ export interface JobQueue {
   ready(): Promise<void>;
   /** Where the named queue's tasks stand (metrics). */
   depth(name: string): Promise<QueueDepth>;
+  /**
+   * How long a dead worker's task stays reserved before another worker takes it: what a task holds
+   * besides (a product's write lock) should lapse no later, or the task's rerun waits on it.
+   */
+  readonly leaseMs: number;
 }
 
 export interface QueueTuning {
