@@ -123,6 +123,7 @@ export class DevStore {
 
   async close() {
     this.faults.releaseHanging();
+    this.webhooks.stop();
     await this.webhooks.idle();
     this.store.flush();
     await new Promise<void>((resolve) =>

@@ -61,6 +61,9 @@ export class WebhookDispatcher {
   private retryDelaysMs: number[];
   private pending = new Set<Promise<void>>();
   private holding: HoldFilter | null = null;
+  /** Retries waiting for their delay; `stop` ends them. */
+  private waits = new Set<() => void>();
+  private stopped = false;
 
   constructor(apps: () => AppRegistration[], retryDelaysMs: number[] = [1_000, 5_000, 30_000]) {
     this.apps = apps;
@@ -143,6 +146,16 @@ export class WebhookDispatcher {
     return sequence;
   }
 
+  /**
+   * Gives up the retries still waiting (the store is closing: nobody is left to retry for); a
+   * request in flight still finishes.
+   */
+  stop() {
+    this.stopped = true;
+    for (const wake of this.waits) wake();
+    this.waits.clear();
+  }
+
   /** Resolves once every delivery queued so far has succeeded or used up its retries. */
   async idle() {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
@@ -171,8 +184,18 @@ export class WebhookDispatcher {
   private async attempt(app: AppRegistration, delivery: WebhookDelivery): Promise<void> {
     if (await this.attemptOnce(app, delivery)) return;
     const delay = this.retryDelaysMs[delivery.attempts - 1];
-    if (delay === undefined) return;
-    await new Promise((resolve) => setTimeout(resolve, delay).unref());
+    if (delay === undefined || this.stopped) return;
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waits.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, delay);
+      timer.unref();
+      this.waits.add(wake);
+    });
+    if (this.stopped) return;
     await this.attempt(app, delivery);
   }
 
