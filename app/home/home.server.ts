@@ -2,10 +2,6 @@ import type { PrismaClient } from "@prisma/client";
 
 import { creditSummary } from "~/billing/ledger.server";
 import { listJobs, recentResults } from "~/jobs/listing.server";
-import {
-  unseenNotifications,
-  type UnseenNotification,
-} from "~/notifications/job-notifications.server";
 import { signedFileUrl } from "~/storage/signed-url.server";
 
 import { setupGuide, type SetupGuide } from "./setup-guide.server";
@@ -31,20 +27,17 @@ export interface HomeData {
   }>;
   recentResults: Array<{ itemId: string; jobId: string; productTitle: string; thumbUrl: string }>;
   guide: SetupGuide;
-  /** Job notifications not shown yet: toasts, once (app/notifications). */
-  notifications: UnseenNotification[];
 }
 
 export const ACTIVE_JOBS_SHOWN = 5;
 export const RECENT_RESULTS_SHOWN = 8;
 
 export async function homeData(db: PrismaClient, shop: string): Promise<HomeData> {
-  const [credits, jobs, results, guide, notifications] = await Promise.all([
+  const [credits, jobs, results, guide] = await Promise.all([
     creditSummary(db, shop),
     listJobs(db, shop, { take: ACTIVE_JOBS_SHOWN, active: true }),
     recentResults(db, shop, RECENT_RESULTS_SHOWN),
     setupGuide(db, shop),
-    unseenNotifications(db, shop),
   ]);
   return {
     credits: {
@@ -76,6 +69,5 @@ export async function homeData(db: PrismaClient, shop: string): Promise<HomeData
       thumbUrl: signedFileUrl(shop, result.storageKey, { size: "thumb" }),
     })),
     guide,
-    notifications,
   };
 }

@@ -18,7 +18,6 @@ import { RecentResultsCard } from "~/components/home/recent-results-card";
 import { DISMISS_SETUP_GUIDE, SetupGuideCard } from "~/components/home/setup-guide-card";
 import db from "~/db.server";
 import { homeData } from "~/home/home.server";
-import { useNotificationToasts } from "~/notifications/use-notification-toasts";
 import { dismissSetupGuide } from "~/home/setup-guide.server";
 import { getShopOverview } from "~/shopify/shop-overview.server";
 import { authenticate } from "~/shopify.server";
@@ -48,9 +47,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 };
 
 export default function Index() {
-  const { shop, credits, activeJobs, recentResults, guide, notifications } =
-    useLoaderData<typeof loader>();
-  useNotificationToasts(notifications);
+  const { shop, credits, activeJobs, recentResults, guide } = useLoaderData<typeof loader>();
   const productCount = `${shop.productCount}${shop.productCountIsExact ? "" : "+"}`;
   const showGuide = !guide.dismissed && guide.completed < guide.steps.length;
 

@@ -26,8 +26,6 @@ import { useJobProgress } from "~/components/jobs/useJobProgress";
 import db from "~/db.server";
 import { cancelJob, retryItems } from "~/jobs/review.server";
 import { jobRuntime } from "~/jobs/runtime.server";
-import { unseenNotifications } from "~/notifications/job-notifications.server";
-import { useNotificationToasts } from "~/notifications/use-notification-toasts";
 import { getJob } from "~/models/job.server";
 import { actionFailure } from "~/review/action-errors.server";
 import { itemErrorWords, skippedReasonWords } from "~/review/error-words";
@@ -51,8 +49,7 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const view = await jobPageView(db, session.shop, params.jobId ?? "");
   if (!view) notFound();
-  const notifications = await unseenNotifications(db, session.shop);
-  return json({ ...view, notifications }, { headers: { "Cache-Control": "no-store" } });
+  return json(view, { headers: { "Cache-Control": "no-store" } });
 };
 
 export const action = async ({ request, params }: ActionFunctionArgs) => {
@@ -89,8 +86,7 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
 };
 
 export default function JobPage() {
-  const { job, progress: initial, productTitles, notifications } = useLoaderData<typeof loader>();
-  useNotificationToasts(notifications);
+  const { job, progress: initial, productTitles } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   const progress = useJobProgress(initial);
   const actions = useFetcher<ActionResult>();

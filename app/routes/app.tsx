@@ -20,6 +20,7 @@ import { boundary } from "@shopify/shopify-app-remix/server";
 
 import { HomeSkeleton } from "~/components/home/home-skeleton";
 import { getEnv } from "~/env.server";
+import { useLiveNotificationToasts } from "~/notifications/use-notification-toasts";
 import { authenticate } from "~/shopify.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: polarisStyles }];
@@ -35,6 +36,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 
 export default function App() {
   const { apiKey } = useLoaderData<typeof loader>();
+  useLiveNotificationToasts();
   const navigation = useNavigation();
   const location = useLocation();
   // Going home from another page shows the home page's skeleton until its data is there.

@@ -10,8 +10,10 @@ import {
 } from "~/notifications/delivery.server";
 import { ConfigError, parseEnv } from "~/env.server";
 import { noteJobOutcome } from "~/notifications/job-notifications.server";
-import { loader as homeLoader } from "~/routes/app._index";
-import { action as notificationsSeen } from "~/routes/app.notifications";
+import {
+  action as notificationsSeen,
+  loader as unseenNotifications,
+} from "~/routes/app.notifications";
 
 import { adminGet, adminPost, installShops } from "../review/requests";
 import { callRoute } from "../support/shopify-requests";
@@ -134,7 +136,7 @@ describe("job notifications", () => {
     expect(sent.emailSentAt).not.toBeNull();
   }, 90_000);
 
-  it("gives the home page its unseen notifications for a toast until the app marks them seen", async () => {
+  it("gives the open app its unseen notifications for a toast until the app marks them seen", async () => {
     const big = await automation.db.job.create({
       data: {
         shop: automation.shop,
@@ -155,7 +157,7 @@ describe("job notifications", () => {
     });
     expect(unseen.length).toBeGreaterThan(0);
     const first = await (
-      await callRoute(homeLoader, await adminGet("/app", automation.shop))
+      await callRoute(unseenNotifications, await adminGet("/app/notifications", automation.shop))
     ).json();
     expect(first.notifications.map((n: { id: string }) => n.id)).toEqual(unseen.map((n) => n.id));
 
@@ -177,7 +179,7 @@ describe("job notifications", () => {
     );
     expect(await seen.json()).toEqual({ seen: unseen.length });
     const again = await (
-      await callRoute(homeLoader, await adminGet("/app", automation.shop))
+      await callRoute(unseenNotifications, await adminGet("/app/notifications", automation.shop))
     ).json();
     expect(again.notifications).toEqual([]);
   }, 30_000);
