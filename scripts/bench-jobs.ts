@@ -179,7 +179,17 @@ bench(
 bench("jobs_throttled_errors", stats.throttled ?? -1, "count");
 bench("jobs_failed_items", failed, "count");
 bench("jobs_duplicate_media", duplicateMedia, "count");
-bench("jobs_predictions_per_image", replicate.predictionCount() / IMAGES, "x");
+const byModel = new Map<string, number>();
+for (const record of replicate.billing()) {
+  const key = `${record.model} ${record.status}`;
+  byModel.set(key, (byModel.get(key) ?? 0) + 1);
+}
+bench(
+  "jobs_predictions_per_image",
+  replicate.predictionCount() / IMAGES,
+  "x",
+  `(${[...byModel].map(([key, count]) => `${key} ×${count}`).join(", ")})`,
+);
 bench("jobs_peak_rss_mb", peakRssKb / 1024, "MB", "(worker process)");
 
 await queue.close();

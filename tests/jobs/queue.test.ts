@@ -408,6 +408,48 @@ describe.each(providers.map(databaseBackend))("$name, specifically", (backend) =
   );
 });
 
+describe.each(providers)("the in-process queue on $name, idle", (provider) => {
+  it.skipIf(provider.skip)(
+    "reads the table once a poll interval while idle, however many loops wait",
+    async () => {
+      const name = `test-${randomBytes(5).toString("hex")}`;
+      let reads = 0;
+      const base = createPrismaClient(migratedDatabase(provider.name));
+      // Counts the queue's own reads of the task table (the claim's lookups).
+      const counted = base.$extends({
+        query: {
+          queueTask: {
+            findFirst({ args, query }) {
+              if (JSON.stringify(args.where).includes(name)) reads++;
+              return query(args);
+            },
+          },
+        },
+      }) as unknown as PrismaClient;
+      const queue = new DatabaseQueue(counted, { ...TUNING, pollMs: 100 });
+      try {
+        // A shop served before, so the round-robin's wrap-around lookup is in play.
+        await queue.enqueue(name, { shop: "b.myshopify.com" }, { key: "first" });
+        const ran: string[] = [];
+        queue.process(name, async ({ key }) => void ran.push(key), { concurrency: 8 });
+        await eventually(
+          async () => ran.length,
+          (n) => n === 1,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        reads = 0;
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        // About ten polls of one lookup each (was: two loops a poll, two lookups each).
+        expect(reads).toBeGreaterThanOrEqual(5);
+        expect(reads).toBeLessThanOrEqual(13);
+      } finally {
+        await queue.close();
+        await base.$disconnect();
+      }
+    },
+  );
+});
+
 describe("createJobQueue", () => {
   it("uses BullMQ when REDIS_URL is set, and the database otherwise", () => {
     const db = {} as PrismaClient;

@@ -139,11 +139,9 @@ export class DatabaseQueue implements JobQueue {
         function done() {
           clearTimeout(timer);
           sleepers.delete(done);
-          if (polls) {
-            consumer.polling = false;
-            // Hands the polling on: a sleeper wakes, finds nothing, and polls in its turn.
-            sleepers.values().next().value?.();
-          }
+          // The poller claims again itself and, finding nothing, polls again: waking a sleeper
+          // too would double the idle queries. Whoever claims a task wakes the next loop.
+          if (polls) consumer.polling = false;
           resolve();
         }
         sleepers.add(done);
@@ -251,18 +249,20 @@ export class DatabaseQueue implements JobQueue {
         { status: "active", leaseExpiresAt: { lt: now } },
       ],
     };
-    const nextShop =
-      (await this.db.queueTask.findFirst({
-        where: { ...due, shop: { gt: consumer.lastShop } },
-        orderBy: { shop: "asc" },
-        select: { shop: true },
-      })) ??
-      (await this.db.queueTask.findFirst({
-        where: due,
-        orderBy: { shop: "asc" },
-        select: { shop: true },
-      }));
-    if (!nextShop) return "none";
+    const firstShop = () =>
+      this.db.queueTask.findFirst({ where: due, orderBy: { shop: "asc" }, select: { shop: true } });
+    const nextShop = consumer.lastShop
+      ? ((await this.db.queueTask.findFirst({
+          where: { ...due, shop: { gt: consumer.lastShop } },
+          orderBy: { shop: "asc" },
+          select: { shop: true },
+        })) ?? (await firstShop()))
+      : await firstShop();
+    if (!nextShop) {
+      // Nothing is due for any shop: the round starts over, and an idle poll is one query.
+      consumer.lastShop = "";
+      return "none";
+    }
     consumer.lastShop = nextShop.shop;
     const task = await this.db.queueTask.findFirst({
       where: { ...due, shop: nextShop.shop },
