@@ -10,7 +10,8 @@ import { pathToFileURL } from "node:url";
 import sharp from "sharp";
 
 import { Semaphore, abortReason } from "../concurrency.ts";
-import { DEFAULT_MAX_MATTING_PIXELS, cutoutFromMatte } from "../matte.ts";
+import { cutoutFromMatteOffThread } from "../cutout-threads.server.ts";
+import { DEFAULT_MAX_MATTING_PIXELS } from "../matte.ts";
 import { AiProviderError } from "../provider.ts";
 import { decodePhoto, encodePng } from "../raster.server.ts";
 
@@ -89,7 +90,9 @@ export class IsnetMatting {
     checkAborted(signal);
     const coarse = await this.segment(photo, signal);
     checkAborted(signal);
-    const rgba = cutoutFromMatte(photo.data, coarse, photo.width, photo.height, { refine: true });
+    const rgba = await cutoutFromMatteOffThread(photo.data, coarse, photo.width, photo.height, {
+      refine: true,
+    });
     return encodePng({ data: rgba, width: photo.width, height: photo.height, channels: 4 });
   }
 

@@ -12,7 +12,8 @@ import { observeAiCall } from "../../observability/metrics.server.ts";
 import { altTextFromCaption } from "../alt-text.ts";
 import { withAiErrors } from "../errors.ts";
 import { growMask } from "../filters.ts";
-import { DEFAULT_MAX_MATTING_PIXELS, cutoutFromAlpha } from "../matte.ts";
+import { cutoutFromAlphaOffThread } from "../cutout-threads.server.ts";
+import { DEFAULT_MAX_MATTING_PIXELS } from "../matte.ts";
 import {
   AiProviderError,
   type AiOperation,
@@ -144,8 +145,8 @@ export class ReplicateAiProvider implements AiProvider {
           .raw()
           .toBuffer(),
       );
-      const rgba = await stage("bg.matte", async () =>
-        cutoutFromAlpha(photo.data, alpha, photo.width, photo.height),
+      const rgba = await stage("bg.matte", () =>
+        cutoutFromAlphaOffThread(photo.data, alpha, photo.width, photo.height),
       );
       // The cut-out is an intermediate the image engine decodes at once: fast beats small.
       const raster = { data: rgba, width: photo.width, height: photo.height, channels: 4 as const };

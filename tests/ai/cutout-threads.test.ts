@@ -1,0 +1,81 @@
+/**
+ * Cut-outs on the pool's threads are the cut-outs of ../../app/ai/matte.ts, byte for byte, and
+ * leave the event loop free while they are computed.
+ */
+import { describe, expect, it } from "vitest";
+
+import {
+  cutoutFromAlphaOffThread,
+  cutoutFromMatteOffThread,
+} from "../../app/ai/cutout-threads.server";
+import { cutoutFromAlpha, cutoutFromMatte } from "../../app/ai/matte";
+
+/** A soft-edged disc on a noisy backdrop, as RGB and an 8-bit alpha. */
+function scene(width: number, height: number, seed: number) {
+  const rgb = new Uint8Array(width * height * 3);
+  const alpha = new Uint8Array(width * height);
+  let state = seed;
+  const noise = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 20;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const edge = Math.hypot(x - width / 2, y - height / 2) - height / 3;
+      const a = Math.min(1, Math.max(0, 0.5 - edge / 5));
+      alpha[i] = Math.round(a * 255);
+      const product = [210, 40 + (x % 60), 30];
+      const backdrop = [30 + noise(), 150 + noise(), 70 + noise()];
+      for (let c = 0; c < 3; c++)
+        rgb[i * 3 + c] = Math.round(a * product[c]! + (1 - a) * backdrop[c]!);
+    }
+  }
+  return { rgb, alpha, width, height };
+}
+
+describe("cut-outs on worker threads", () => {
+  it("computes the same bytes as on the calling thread, and leaves the inputs as they were", async () => {
+    const scenes = [scene(320, 240, 1), scene(200, 300, 2), scene(257, 129, 3)];
+    for (const { rgb, alpha, width, height } of scenes) {
+      const rgbBefore = Buffer.from(rgb);
+      const alphaBefore = Buffer.from(alpha);
+      const off = await cutoutFromAlphaOffThread(rgb, alpha, width, height);
+      expect(Buffer.from(off).equals(Buffer.from(cutoutFromAlpha(rgb, alpha, width, height)))).toBe(
+        true,
+      );
+      const matte = Float32Array.from(alpha, (a) => a / 255);
+      for (const refine of [false, true]) {
+        const offMatte = await cutoutFromMatteOffThread(rgb, matte, width, height, { refine });
+        const onMatte = cutoutFromMatte(rgb, matte, width, height, { refine });
+        expect(Buffer.from(offMatte).equals(Buffer.from(onMatte))).toBe(true);
+      }
+      expect(Buffer.from(rgb).equals(rgbBefore)).toBe(true);
+      expect(Buffer.from(alpha).equals(alphaBefore)).toBe(true);
+    }
+  });
+
+  it("takes more cut-outs at once than it has threads, and answers each with its own", async () => {
+    const scenes = Array.from({ length: 9 }, (_, k) => scene(160 + k * 7, 120 + k * 5, k + 11));
+    const results = await Promise.all(
+      scenes.map((s) => cutoutFromAlphaOffThread(s.rgb, s.alpha, s.width, s.height)),
+    );
+    results.forEach((rgba, k) => {
+      const s = scenes[k]!;
+      expect(rgba.length).toBe(s.width * s.height * 4);
+      expect(
+        Buffer.from(rgba).equals(Buffer.from(cutoutFromAlpha(s.rgb, s.alpha, s.width, s.height))),
+      ).toBe(true);
+    });
+  });
+
+  it("keeps the event loop turning while a large cut-out is computed", async () => {
+    const big = scene(1600, 1600, 5);
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 5);
+    const started = performance.now();
+    await cutoutFromAlphaOffThread(big.rgb, big.alpha, big.width, big.height);
+    const elapsed = performance.now() - started;
+    clearInterval(ticker);
+    // On the calling thread the timer could not fire at all until the cut-out was done.
+    expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsed / 5 / 4));
+    expect(ticks).toBeGreaterThan(2);
+  });
+});
