@@ -14,6 +14,8 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 
+import { logger } from "../observability/logger.server.ts";
+
 import type { CutoutReply, CutoutRequest } from "./cutout-thread.ts";
 import { cutoutFromAlpha, cutoutFromMatte } from "./matte.ts";
 
@@ -56,10 +58,25 @@ function owned<T extends Uint8Array | Float32Array>(view: T): T {
   return (view instanceof Float32Array ? new Float32Array(view) : new Uint8Array(view)) as T;
 }
 
-class CutoutPool {
+function computeHere(task: Task): Uint8Array {
+  return task.kind === "alpha"
+    ? cutoutFromAlpha(task.rgb, task.alpha, task.width, task.height)
+    : cutoutFromMatte(task.rgb, task.matte, task.width, task.height, { refine: task.refine });
+}
+
+function settleHere(pending: Pending) {
+  try {
+    pending.resolve(computeHere(pending.task));
+  } catch (error) {
+    pending.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+export class CutoutPool {
   private readonly threads: Thread[] = [];
   private readonly waiting: Pending[] = [];
   private nextId = 1;
+  private broken = false;
 
   private readonly size: number;
   private readonly entry: URL;
@@ -99,6 +116,10 @@ class CutoutPool {
   }
 
   private spawn(): Thread | null {
+    if (this.broken) {
+      for (const pending of this.waiting.splice(0)) settleHere(pending);
+      return null;
+    }
     if (this.threads.length >= this.size) return null;
     // Nothing of the parent's command line: the module needs no loader hooks or preloads.
     const worker = new Worker(this.entry, { execArgv: [] });
@@ -113,11 +134,22 @@ class CutoutPool {
       else busy.pending.reject(new Error(reply.error));
       this.dispatch();
     });
+    let answered = false;
+    worker.once("message", () => (answered = true));
+    // A thread that dies (out of memory, or its module could not load) loses no cut-out: its
+    // task is computed here instead. One that never answered is taken as a broken setup, and
+    // the pool stops starting threads.
     const lost = (error: Error) => {
       const index = this.threads.indexOf(thread);
-      if (index >= 0) this.threads.splice(index, 1);
-      thread.busy?.pending.reject(error);
+      if (index < 0) return;
+      this.threads.splice(index, 1);
+      if (!answered && !this.broken) {
+        this.broken = true;
+        logger.warn("cut-out threads unavailable; computing on the main thread", { error });
+      }
+      const busy = thread.busy;
       thread.busy = null;
+      if (busy) settleHere(busy.pending);
       this.dispatch();
     };
     worker.on("error", lost);
@@ -145,9 +177,9 @@ export function cutoutFromAlphaOffThread(
   width: number,
   height: number,
 ): Promise<Uint8Array> {
+  const task: Task = { kind: "alpha", rgb, alpha, width, height };
   const threads = sharedPool();
-  if (!threads) return Promise.resolve(cutoutFromAlpha(rgb, alpha, width, height));
-  return threads.run({ kind: "alpha", rgb, alpha, width, height });
+  return threads ? threads.run(task) : Promise.resolve(computeHere(task));
 }
 
 /** cutoutFromMatte (../matte.ts) on a pool thread. The inputs are copied, never changed. */
@@ -158,7 +190,7 @@ export function cutoutFromMatteOffThread(
   height: number,
   options: { refine: boolean },
 ): Promise<Uint8Array> {
+  const task: Task = { kind: "matte", rgb, matte, width, height, refine: options.refine };
   const threads = sharedPool();
-  if (!threads) return Promise.resolve(cutoutFromMatte(rgb, matte, width, height, options));
-  return threads.run({ kind: "matte", rgb, matte, width, height, refine: options.refine });
+  return threads ? threads.run(task) : Promise.resolve(computeHere(task));
 }

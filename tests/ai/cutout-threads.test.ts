@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 
 import {
+  CutoutPool,
   cutoutFromAlphaOffThread,
   cutoutFromMatteOffThread,
 } from "../../app/ai/cutout-threads.server";
@@ -77,5 +78,17 @@ describe("cut-outs on worker threads", () => {
     // On the calling thread the timer could not fire at all until the cut-out was done.
     expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsed / 5 / 4));
     expect(ticks).toBeGreaterThan(2);
+  });
+
+  it("still answers when its threads cannot start: the cut-out is computed on the calling thread", async () => {
+    const broken = new CutoutPool(2, new URL("data:text/javascript,throw new Error('no module')"));
+    const scenes = [scene(120, 90, 21), scene(90, 120, 22), scene(100, 100, 23)];
+    const results = await Promise.all(scenes.map((s) => broken.run({ kind: "alpha", ...s })));
+    results.forEach((rgba, k) => {
+      const s = scenes[k]!;
+      expect(
+        Buffer.from(rgba).equals(Buffer.from(cutoutFromAlpha(s.rgb, s.alpha, s.width, s.height))),
+      ).toBe(true);
+    });
   });
 });
