@@ -1,7 +1,7 @@
 /**
  * The review page's data: one job's items with signed links to their original and result
  * thumbnails, what a regenerate or an erase would cost, and the shop's credits. The detail view's
- * larger previews are signed when it opens (`reviewPreviews`): a link is about 300 bytes, sent twice
+ * larger previews are signed when it opens (`reviewPreviews`): a link is about 200 bytes, sent twice
  * (in the HTML and in the page's data), and 120 preview links nobody opens were half the page. Built on the job engine's listing
  * (app/jobs/listing.server.ts); another shop's job answers null, exactly like a missing one.
  */
@@ -18,7 +18,7 @@ import type { ReviewFilter } from "./filters";
 import { imageLink } from "./links.server";
 
 /** Tiles per page: enough to review a product range at a glance (nine rows of four), few enough
- * that the page paints in well under a second: each tile is about 3 KB of HTML and data. */
+ * that the page paints in well under a second: each tile is about 2.3 KB of HTML and data. */
 export const REVIEW_PAGE_SIZE = 36;
 
 export { REVIEW_FILTERS, type ReviewFilter } from "./filters";

@@ -5,8 +5,15 @@
  * only this app holds.
  *
  *   /files/<payload>.<signature>
- *   payload   = base64url(JSON {v, s: shop, k: key, z: size, e: expiry in Unix seconds})
+ *   payload   = base64url("2:" expiry ":" size ":" shop ":" key)
  *   signature = base64url(HMAC-SHA256(fileLinkKey, payload))
+ *
+ * with the expiry in Unix seconds, base 36; the size's first letter (t, p or f); the shop without
+ * its ".myshopify.com" (a shop name has a dot otherwise); and the key as "~" and the rest after
+ * the shop's own prefix `shops/<shop>/`, or "=" and the whole key. A review page carries about 150
+ * links, twice (in its HTML and in its data): the earlier JSON payload, which spelled out the shop
+ * twice, made them a third longer. Version 1 links (base64url of JSON {v, s, k, z, e}) are still
+ * accepted until they expire.
  *
  * The signing key is derived (HKDF) from the app's client secret rather than being the secret
  * itself, so a link never helps anyone forge a session token or a webhook, which the secret signs.
@@ -29,7 +36,9 @@ export const FILE_ROUTE = "/files/";
 export const MIN_TTL_SECONDS = 1;
 export const MAX_TTL_SECONDS = 86_400;
 
-const TOKEN_VERSION = 1;
+const TOKEN_VERSION = 2;
+const LEGACY_TOKEN_VERSION = 1;
+const MYSHOPIFY = ".myshopify.com";
 const SIGNATURE_BYTES = 32;
 // Tokens longer than this are refused before any parsing (keys are at most 1,024 characters).
 const MAX_TOKEN_LENGTH = 2_048;
@@ -75,16 +84,29 @@ function sign(payload: string, secret: string): Buffer {
  * the key belongs to the shop; this one signs whatever it is given (tests forge links with it).
  */
 export function signFileToken(claims: FileLinkClaims, secret: string): string {
-  const payload = Buffer.from(
-    JSON.stringify({
-      v: TOKEN_VERSION,
-      s: claims.shop,
-      k: claims.key,
-      z: claims.size,
-      e: claims.expiresAt,
-    }),
-  ).toString("base64url");
+  const payload = Buffer.from(encodeClaims(claims)).toString("base64url");
   return `${payload}.${sign(payload, secret).toString("base64url")}`;
+}
+
+function encodeClaims({ shop, key, size, expiresAt }: FileLinkClaims): string {
+  const name = shop.slice(0, -MYSHOPIFY.length);
+  const shopField = shop.endsWith(MYSHOPIFY) && !name.includes(".") ? name : shop;
+  const prefix = `shops/${shop}/`;
+  const keyField = key.startsWith(prefix) ? `~${key.slice(prefix.length)}` : `=${key}`;
+  return [TOKEN_VERSION, expiresAt.toString(36), size.charAt(0), shopField, keyField].join(":");
+}
+
+/** The claims of a version 2 payload, or null; the key is everything after the fourth colon. */
+function decodeClaims(text: string): FileLinkClaims | null {
+  const match = /^2:([0-9a-z]{1,11}):([tpf]):([^:]+):([~=])([\s\S]*)$/.exec(text);
+  if (!match) return null;
+  const [, expiry = "", sizeLetter, shopField = "", keyKind, keyField = ""] = match;
+  const size = FILE_SIZES.find((name) => name.charAt(0) === sizeLetter);
+  const expiresAt = parseInt(expiry, 36);
+  if (!size || !Number.isSafeInteger(expiresAt)) return null;
+  const shop = shopField.includes(".") ? shopField : `${shopField}${MYSHOPIFY}`;
+  const key = keyKind === "~" ? `shops/${shop}/${keyField}` : keyField;
+  return { shop, key, size, expiresAt };
 }
 
 /**
@@ -161,23 +183,28 @@ export function verifyFileToken(
     return { ok: false, reason: "bad_signature" };
   }
 
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
-  } catch {
-    return { ok: false, reason: "malformed" };
+  const text = Buffer.from(payload, "base64url").toString("utf8");
+  let claims: FileLinkClaims | null;
+  if (text.startsWith("{")) {
+    try {
+      claims = parseLegacyClaims(JSON.parse(text));
+    } catch {
+      return { ok: false, reason: "malformed" };
+    }
+  } else {
+    claims = decodeClaims(text);
   }
-  const claims = parseClaims(body);
   if (!claims) return { ok: false, reason: "malformed" };
   if (Math.floor(now.getTime() / 1000) >= claims.expiresAt) return { ok: false, reason: "expired" };
   if (!isInsideShop(claims.shop, claims.key)) return { ok: false, reason: "foreign_key" };
   return { ok: true, claims };
 }
 
-function parseClaims(body: unknown): FileLinkClaims | null {
+/** A version 1 payload: JSON {v, s: shop, k: key, z: size, e: expiry in Unix seconds}. */
+function parseLegacyClaims(body: unknown): FileLinkClaims | null {
   if (typeof body !== "object" || body === null) return null;
   const { v, s, k, z, e } = body as Record<string, unknown>;
-  if (v !== TOKEN_VERSION || typeof s !== "string" || typeof k !== "string") return null;
+  if (v !== LEGACY_TOKEN_VERSION || typeof s !== "string" || typeof k !== "string") return null;
   if (typeof z !== "string" || !FILE_SIZES.includes(z as FileSize)) return null;
   if (typeof e !== "number" || !Number.isInteger(e)) return null;
   return { shop: s, key: k, size: z as FileSize, expiresAt: e };

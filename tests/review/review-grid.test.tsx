@@ -10,7 +10,7 @@ import {
 import { describe, expect, it } from "vitest";
 
 import { CompareView } from "~/components/review/CompareView";
-import { ReviewGrid } from "~/components/review/ReviewGrid";
+import { firstRowImages, ReviewGrid } from "~/components/review/ReviewGrid";
 import type { ReviewTile } from "~/review/review-view.server";
 
 /** Server-renders an element inside a data router (fetchers need one) and Polaris. */
@@ -67,14 +67,34 @@ describe("the review grid", () => {
     expect(html).toContain('aria-describedby="review-shortcuts"');
     // Only the first tile is in the tab order; arrows move between the rest.
     expect(html.match(/tabindex="0"/g)).toHaveLength(1);
-    // The first row (four tiles, two images each) loads first and paints with the first frame;
-    // the rest waits, at low priority, until it scrolls into view.
+    // The first row (four tiles, two images each) loads first, decoded off the main thread; the
+    // rest waits, at low priority, until it scrolls into view.
     expect(html.match(/fetchpriority="high"/g)).toHaveLength(8);
-    expect(html.match(/decoding="sync"/g)).toHaveLength(8);
+    expect(html.match(/loading="eager"/g)).toHaveLength(8);
+    expect(html.match(/decoding="sync"/g)).toBeNull();
     expect(html.match(/loading="lazy"/g)).toHaveLength(2 * 96);
     expect(html.match(/fetchpriority="low"/g)).toHaveLength(2 * 96);
     // Plain elements: no Polaris component inside the 100 tiles.
     expect(html).not.toMatch(/class="Polaris-/);
+  });
+
+  it("announces the first row's thumbnails for preloading, results first, and only those", () => {
+    const tiles = [
+      tile(1),
+      tile(2, { original: null }),
+      tile(3, { result: null }),
+      tile(4),
+      tile(5),
+    ];
+    expect(firstRowImages(tiles)).toEqual([
+      "/files/r1-thumb",
+      "/files/r2-thumb",
+      "/files/r4-thumb",
+      "/files/o1-thumb",
+      "/files/o3-thumb",
+      "/files/o4-thumb",
+    ]);
+    expect(firstRowImages([])).toEqual([]);
   });
 
   it("shows what an action did before the page reloads, and only lets waiting results be decided", async () => {

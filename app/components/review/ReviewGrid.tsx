@@ -16,6 +16,19 @@ export interface ReviewActionResult {
 /** Tiles in the first row load at once and first; the rest as they scroll into view. */
 const EAGER_TILES = 4;
 
+/**
+ * The thumbnails the first row shows, which the page announces before its body (route meta):
+ * the results first (what the merchant reviews, and in traces of the page its largest paint), then
+ * the originals.
+ */
+export function firstRowImages(tiles: ReadonlyArray<Pick<ReviewTile, "original" | "result">>) {
+  const first = tiles.slice(0, EAGER_TILES);
+  return [
+    ...first.map((tile) => tile.result?.thumb),
+    ...first.map((tile) => tile.original?.thumb),
+  ].filter((href): href is string => typeof href === "string");
+}
+
 export function tileFetcherKey(itemId: string) {
   return `review-item-${itemId}`;
 }
@@ -56,10 +69,11 @@ const Tile = memo(function Tile({ tile, index, selected, override, onToggle, onO
   const words = itemStatusWords(status);
   const decidable = status === "ready_for_review";
   const eager = index < EAGER_TILES;
-  // The first row decodes with the frame that first shows it (it arrives before the first
-  // paint), rather than a frame later, when hydration may be holding the main thread.
+  // The first row is preloaded (route meta) and has arrived by the first paint. Decoded off the
+  // main thread ("async"), it does not hold that paint back: "sync" made the first frame wait for
+  // eight decodes while the server and the browser were busy with the page's scripts.
   const imageProps = eager
-    ? ({ loading: "eager", fetchpriority: "high", decoding: "sync" } as Record<string, string>)
+    ? ({ loading: "eager", fetchpriority: "high", decoding: "async" } as Record<string, string>)
     : // Low priority too: the first row's thumbnails are the page's largest paint, and the
       // browser (and the app's one server thread) should not serve the rest before them.
       ({ loading: "lazy", fetchpriority: "low", decoding: "async" } as Record<string, string>);
