@@ -1,10 +1,19 @@
 import fs from "node:fs";
 import path from "node:path";
 
+import { createClient, type Config } from "@libsql/client";
 import { PrismaLibSQL } from "@prisma/adapter-libsql";
 import { PrismaPg } from "@prisma/adapter-pg";
 
 import type { DatabaseTarget } from "./database-url";
+import { oneConnectionClient } from "./libsql-one-connection";
+
+/** Prisma's libsql adapter on one SQLite connection (see oneConnectionClient for why). */
+class PrismaLibSQLOneConnection extends PrismaLibSQL {
+  override createClient(config: Config) {
+    return oneConnectionClient(createClient(config));
+  }
+}
 
 /**
  * Prisma talks to the database through a JavaScript driver adapter rather than its native engines,
@@ -14,7 +23,7 @@ import type { DatabaseTarget } from "./database-url";
 export function createDriverAdapter(target: DatabaseTarget) {
   if (target.provider === "sqlite") {
     fs.mkdirSync(path.dirname(target.filePath), { recursive: true });
-    return new PrismaLibSQL({ url: target.url });
+    return new PrismaLibSQLOneConnection({ url: target.url });
   }
   return new PrismaPg(
     { connectionString: target.connectionString },
