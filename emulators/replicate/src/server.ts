@@ -9,7 +9,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 
 import { FaultInjector, type Faults } from "./faults.ts";
-import { EMULATED_MODELS, type FakeModel, type ModelResult } from "./models.ts";
+import { EMULATED_MODELS, type FakeModel, type ModelContext, type ModelResult } from "./models.ts";
 import { RateLimiter, type RateLimits } from "./rate-limits.ts";
 import {
   WEBHOOK_EVENTS,
@@ -41,7 +41,18 @@ export interface ReplicateEmulatorOptions {
   modelLatencyMs?: Record<string, number>;
   /** Replicate's account rate limits, enforced: true for its real figures (rate-limits.ts). */
   rateLimits?: RateLimits | boolean;
+  /**
+   * Reuse a model's output for an input it has already run (same version, same parameters, same
+   * image bytes) instead of computing it again. Load tests send the same few catalog photos
+   * hundreds of times; on one machine, recomputing them spends the CPU the app under test needs,
+   * where the real service's compute is elsewhere. Nothing visible changes: predictions are still
+   * created, queued, timed, billed and delivered one by one.
+   */
+  memoizeOutputs?: boolean;
 }
+
+/** Outputs kept by memoizeOutputs, most recently used last. */
+const MEMO_ENTRIES = 128;
 
 /** What can be changed on a running emulator (`configure()`, POST /_emulator/config). */
 export type EmulatorConfig = Pick<
@@ -133,6 +144,7 @@ export class ReplicateEmulator {
   private origin = "";
   private config: EmulatorConfig = {};
   private limiter: RateLimiter | null = null;
+  private readonly memo: Map<string, Promise<ModelResult>> | null;
 
   constructor(options: ReplicateEmulatorOptions = {}) {
     this.tokens = new Set(options.tokens ?? [EMULATOR_TOKEN]);
@@ -144,6 +156,7 @@ export class ReplicateEmulator {
       processingMs: options.processingMs ?? 50,
     };
     this.models = options.models ?? EMULATED_MODELS;
+    this.memo = options.memoizeOutputs ? new Map() : null;
     this.configure({
       latencyMs: options.latencyMs,
       modelLatencyMs: options.modelLatencyMs,
@@ -518,9 +531,13 @@ export class ReplicateEmulator {
         : null);
     if (!error) {
       try {
-        result = await record.model.run(record.input, {
-          readImage: (field) => this.readImage(record, field, origin),
-        });
+        const images = new Map<string, Promise<Buffer>>();
+        const readImage = (field: string) => {
+          let bytes = images.get(field);
+          if (!bytes) images.set(field, (bytes = this.readImage(record, field, origin)));
+          return bytes;
+        };
+        result = await this.runModel(record, { readImage });
       } catch (thrown) {
         error = thrown instanceof Error ? thrown.message : String(thrown);
       }
@@ -589,6 +606,33 @@ export class ReplicateEmulator {
     if (!record.webhook || !record.events.includes(event) || this.faults.current.dropWebhooks)
       return;
     this.webhooks.send(record.id, event, record.webhook, JSON.stringify(this.view(record)));
+  }
+
+  private async runModel(record: PredictionRecord, context: ModelContext): Promise<ModelResult> {
+    if (!this.memo) return record.model.run(record.input, context);
+    const key = createHash("sha256").update(record.model.version);
+    for (const field of Object.keys(record.input).sort()) {
+      const value = record.input[field];
+      key.update(`\0${field}\0`);
+      // Files are compared by their bytes: the same photo comes as a new upload each time.
+      if (typeof value === "string" && /^(data:|https?:)/.test(value)) {
+        key.update(
+          createHash("sha256")
+            .update(await context.readImage(field))
+            .digest(),
+        );
+      } else key.update(JSON.stringify(value) ?? "undefined");
+    }
+    const digest = key.digest("hex");
+    let result = this.memo.get(digest);
+    if (result) this.memo.delete(digest);
+    else {
+      result = record.model.run(record.input, context);
+      result.catch(() => this.memo?.delete(digest));
+    }
+    this.memo.set(digest, result);
+    if (this.memo.size > MEMO_ENTRIES) this.memo.delete(this.memo.keys().next().value!);
+    return result;
   }
 
   private async readImage(
