@@ -44,7 +44,10 @@ export function cutoutFromMatte(
   options: { refine: boolean },
 ): Uint8Array {
   const alpha = options.refine ? refineMatte(rgb, matte, width, height) : matte.slice();
-  return cutoutFromAlphaPlane(rgb, alpha, width, height);
+  const region = productRegion(alpha, width, height);
+  if (!region) return cutoutFromAlphaPlane(rgb, alpha, width, height);
+  const crop = cropPlane(alpha, width, region, (value) => value);
+  return cutoutInRegion(rgb, crop, width, height, region);
 }
 
 /**
@@ -57,9 +60,14 @@ export function cutoutFromAlpha(
   width: number,
   height: number,
 ): Uint8Array {
-  const alpha = new Float32Array(width * height);
-  for (let i = 0; i < alpha.length; i++) alpha[i] = UNIT_ALPHA[alpha8[i]!]!;
-  return cutoutFromAlphaPlane(rgb, alpha, width, height);
+  const region = productRegion(alpha8, width, height);
+  if (!region) {
+    const alpha = new Float32Array(width * height);
+    for (let i = 0; i < alpha.length; i++) alpha[i] = UNIT_ALPHA[alpha8[i]!]!;
+    return cutoutFromAlphaPlane(rgb, alpha, width, height);
+  }
+  const crop = cropPlane(alpha8, width, region, (value) => UNIT_ALPHA[value]!);
+  return cutoutInRegion(rgb, crop, width, height, region);
 }
 
 function cutoutFromAlphaPlane(
@@ -67,6 +75,7 @@ function cutoutFromAlphaPlane(
   alpha: Float32Array,
   width: number,
   height: number,
+  radii: BlurFusionRadii = blurFusionRadii(width, height),
 ): Uint8Array {
   removeSpecks(alpha, width, height);
   const pixels = width * height;
@@ -86,7 +95,121 @@ function cutoutFromAlphaPlane(
       rgba[i * 4 + 3] = Math.round(alpha[i]! * 255);
     }
   }
-  foregroundInto(rgb, alpha, width, height, rgba, 4);
+  foregroundInto(rgb, alpha, width, height, rgba, 4, radii);
+  return rgba;
+}
+
+/** A rectangle of the photo, in pixels: [left, right) × [top, bottom). */
+interface Region {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+/**
+ * Where the cut-out's work has to happen: the box around every pixel the matte keeps, grown by
+ * the reach of blur-fusion's windows, or null when that is most of the photo anyway. Outside it
+ * the cut-out is fully transparent and its colours are the photo's, as the whole-photo
+ * computation leaves them, so a product that fills a third of its photo costs a third as much.
+ * The box's edges fall on the wide pass's pooling grid, which then pools the same pixels.
+ */
+function productRegion(
+  alpha: Uint8Array | Float32Array,
+  width: number,
+  height: number,
+): Region | null {
+  let top = height;
+  let bottom = -1;
+  let left = width;
+  let right = -1;
+  for (let y = 0; y < height; y++) {
+    const o = y * width;
+    let first = -1;
+    for (let x = 0; x < width; x++) {
+      if (alpha[o + x] !== 0) {
+        first = x;
+        break;
+      }
+    }
+    if (first < 0) continue;
+    let last = width - 1;
+    while (alpha[o + last] === 0) last--;
+    if (y < top) top = y;
+    bottom = y;
+    if (first < left) left = first;
+    if (last > right) right = last;
+  }
+  if (bottom < 0) return null;
+  const { wideRadius, narrowRadius } = blurFusionRadii(width, height);
+  const factor = poolingFactor(wideRadius);
+  const cells = Math.max(1, Math.round(wideRadius / factor));
+  // A partial pixel reads the pooled grid a cell either side of its own, each cell averaging
+  // `cells` cells around it; the narrow pass sums over tiles grown by its radius.
+  const margin = Math.max((cells + 3) * factor, NARROW_TILE + narrowRadius + 1);
+  const region = {
+    left: Math.floor(Math.max(0, left - margin) / factor) * factor,
+    top: Math.floor(Math.max(0, top - margin) / factor) * factor,
+    right: Math.min(width, Math.ceil((right + 1 + margin) / factor) * factor),
+    bottom: Math.min(height, Math.ceil((bottom + 1 + margin) / factor) * factor),
+  };
+  const area = (region.right - region.left) * (region.bottom - region.top);
+  return area > 0.8 * width * height ? null : region;
+}
+
+/** The region's part of a per-pixel plane, as alpha in [0, 1]. */
+function cropPlane<T extends Uint8Array | Float32Array>(
+  plane: T,
+  width: number,
+  { left, top, right, bottom }: Region,
+  toAlpha: (value: number) => number,
+): Float32Array {
+  const cw = right - left;
+  const out = new Float32Array(cw * (bottom - top));
+  for (let y = top; y < bottom; y++) {
+    const from = y * width + left;
+    const to = (y - top) * cw;
+    for (let x = 0; x < cw; x++) out[to + x] = toAlpha(plane[from + x]!);
+  }
+  return out;
+}
+
+/**
+ * The cut-out computed on the region only (with the whole photo's blur-fusion radii), laid into
+ * the whole photo's frame: transparent, with the photo's colours, everywhere else.
+ */
+function cutoutInRegion(
+  rgb: Uint8Array,
+  alpha: Float32Array,
+  width: number,
+  height: number,
+  region: Region,
+): Uint8Array {
+  const { left, top, right, bottom } = region;
+  const cw = right - left;
+  const ch = bottom - top;
+  const rgbCrop = new Uint8Array(cw * ch * 3);
+  for (let y = top; y < bottom; y++) {
+    rgbCrop.set(rgb.subarray((y * width + left) * 3, (y * width + right) * 3), (y - top) * cw * 3);
+  }
+  const inner = cutoutFromAlphaPlane(rgbCrop, alpha, cw, ch, blurFusionRadii(width, height));
+  const pixels = width * height;
+  const rgba = new Uint8Array(pixels * 4);
+  if (LITTLE_ENDIAN) {
+    const words = new Uint32Array(rgba.buffer, rgba.byteOffset, pixels);
+    for (let i = 0, c = 0; i < pixels; i++, c += 3) {
+      words[i] = rgb[c]! | (rgb[c + 1]! << 8) | (rgb[c + 2]! << 16);
+    }
+  } else {
+    for (let i = 0, c = 0; i < pixels; i++, c += 3) {
+      rgba[i * 4] = rgb[c]!;
+      rgba[i * 4 + 1] = rgb[c + 1]!;
+      rgba[i * 4 + 2] = rgb[c + 2]!;
+    }
+  }
+  for (let y = top; y < bottom; y++) {
+    rgba.set(inner.subarray((y - top) * cw * 4, (y - top + 1) * cw * 4), (y * width + left) * 4);
+  }
   return rgba;
 }
 
@@ -326,6 +449,25 @@ export function estimateForeground(
 /** Edge length of the tiles the narrow pass sums over (see narrowPass). */
 const NARROW_TILE = 64;
 
+interface BlurFusionRadii {
+  wideRadius: number;
+  narrowRadius: number;
+}
+
+/** The paper's radii (91, then 7) at about one megapixel, scaled with the image. */
+function blurFusionRadii(width: number, height: number): BlurFusionRadii {
+  const scale = Math.sqrt(width * height);
+  return {
+    wideRadius: Math.max(8, Math.round(scale * 0.07)),
+    narrowRadius: Math.max(3, Math.round(scale * 0.005)),
+  };
+}
+
+/** The wide pass pools this many pixels a side into a cell of its grid. */
+function poolingFactor(wideRadius: number) {
+  return Math.max(1, Math.round(wideRadius / 8));
+}
+
 /**
  * estimateForeground's work, on `out`: the photo's colours, 3 or 4 bytes a pixel (a fourth byte
  * is left alone).
@@ -341,16 +483,11 @@ function foregroundInto(
   height: number,
   out: Uint8Array,
   stride: 3 | 4,
+  { wideRadius, narrowRadius }: BlurFusionRadii = blurFusionRadii(width, height),
 ) {
-  const pixels = width * height;
-  const scale = Math.sqrt(pixels);
-  // The paper's radii (91, then 7) at about one megapixel, scaled with the image.
-  const wideRadius = Math.max(8, Math.round(scale * 0.07));
-  const narrowRadius = Math.max(3, Math.round(scale * 0.005));
-
   // Wide pass, pooled: alpha-weighted means of product (F̂) and backdrop (B̂) colours. A cell's
   // backdrop sums are its totals less its product sums.
-  const factor = Math.max(1, Math.round(wideRadius / 8));
+  const factor = poolingFactor(wideRadius);
   const gw = Math.ceil(width / factor);
   const gh = Math.ceil(height / factor);
   const cells = gw * gh;

@@ -119,6 +119,65 @@ describe("cut-outs from a model's matte", () => {
     expect(result.coloursShare).toBeLessThan(0.001);
   });
 
+  it("work around a small product only, and match the whole photo's blur-fusion there", () => {
+    // A product a tenth of the frame's width, off centre, with a speck beside it: the cut-out
+    // is computed on the box around it grown by blur-fusion's reach.
+    const width = 900;
+    const height = 640;
+    const rgb = new Uint8Array(width * height * 3);
+    const alpha = new Uint8Array(width * height);
+    let seed = 3;
+    const noise = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 16;
+    const [cx, cy, radius] = [260, 380, 45];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        const a = Math.min(1, Math.max(0, 0.5 - (Math.hypot(x - cx, y - cy) - radius) / 4));
+        alpha[i] = Math.round(a * 255);
+        const backdrop = [90 + noise() + x / 20, 120 + noise(), 200 + noise() - y / 10];
+        const product = [220, 40 + (y % 40), 50];
+        for (let c = 0; c < 3; c++) {
+          rgb[i * 3 + c] = Math.round(a * product[c]! + (1 - a) * backdrop[c]!);
+        }
+      }
+    }
+    for (let y = 300; y < 302; y++) for (let x = 330; x < 333; x++) alpha[y * width + x] = 180;
+
+    const fast = cutoutFromAlpha(rgb, alpha, width, height);
+    const reference = referenceCutout(rgb, toFloat(alpha), width, height);
+    const seen = { alphaDiffers: 0, partial: 0, largest: 0, differing: 0, beside: 0, far: 0 };
+    for (let i = 0; i < width * height; i++) {
+      const a = reference[i * 4 + 3]!;
+      if (fast[i * 4 + 3] !== a) seen.alphaDiffers++;
+      if (a > 0 && a < 255) seen.partial++;
+      const distance = Math.hypot((i % width) - cx, Math.floor(i / width) - cy) - radius;
+      for (let c = 0; c < 3; c++) {
+        const difference = Math.abs(fast[i * 4 + c]! - reference[i * 4 + c]!);
+        if (a > 0) {
+          seen.largest = Math.max(seen.largest, difference);
+          if (difference > 0) seen.differing++;
+        } else if (distance < 40) {
+          // Transparent pixels beside the product: their colours bleed into its edge.
+          seen.beside = Math.max(seen.beside, difference);
+        } else if (difference > 0) {
+          // Farther out they are invisible, and may differ where their wide window reaches
+          // past the box.
+          seen.far++;
+        }
+      }
+    }
+    expect(seen.alphaDiffers).toBe(0);
+    expect(seen.partial).toBeGreaterThan(500);
+    expect(seen.largest).toBeLessThanOrEqual(1);
+    expect(seen.differing / (seen.partial * 3)).toBeLessThan(0.001);
+    expect(seen.beside).toBeLessThanOrEqual(1);
+    expect(seen.far).toBeLessThan(width * height * 0.05);
+    // Far from the product (a corner), the photo's own colours, fully transparent.
+    for (const i of [0, width - 1, (height - 1) * width + width - 1]) {
+      expect([...fast.subarray(i * 4, i * 4 + 4)]).toEqual([...rgb.subarray(i * 3, i * 3 + 3), 0]);
+    }
+  });
+
   it("keep the photo's own pixels wherever the matte is opaque", () => {
     const { rgb, alpha } = syntheticScene(200, 160);
     const rgba = cutoutFromAlpha(rgb, alpha, 200, 160);
