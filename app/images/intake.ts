@@ -173,6 +173,41 @@ export async function openImage(
 }
 
 /**
+ * Pixels Photo Studio computed itself (an AI provider's cut-out, RGBA) as a source, decoded
+ * already: there is no file to identify, and what the pixels came from went through intake.
+ */
+export function computedSource(
+  pixels: { data: Uint8Array; width: number; height: number },
+  limits: Readonly<IntakeLimits> = DEFAULT_LIMITS,
+): ImageSource {
+  const { data, width, height } = pixels;
+  if (data.length !== width * height * 4) {
+    throw new Error(`Expected ${width}×${height} RGBA pixels, got ${data.length} bytes`);
+  }
+  return {
+    bytes: Buffer.alloc(0),
+    limits,
+    keepableExif: { IFD0: {}, IFD2: {} },
+    notes: [],
+    facts: {
+      format: "png",
+      mimeType: MIME_TYPES.png,
+      width,
+      height,
+      orientation: 1,
+      colourSpace: "srgb",
+      iccProfile: false,
+      bitDepth: 8,
+      hasAlpha: true,
+      frames: 1,
+      bytes: 0,
+      hasLocation: false,
+    },
+    pixels: { data: asBuffer(data), width, height, channels: 4 },
+  };
+}
+
+/**
  * The source's pixels as a sharp pipeline: the kept decode when there is one, else its bytes,
  * decoded within its limits. Either way the pixels are upright sRGB once autoOrient() and
  * toColourspace() have run (raw pixels carry no orientation, so autoOrient() keeps them as they

@@ -14,7 +14,13 @@ import { type ShadowOptions } from "./edits/shadow.ts";
 import { detectProduct } from "./edits/trim.ts";
 import { type OutputOptions } from "./encode.ts";
 import { refuse } from "./errors.ts";
-import { decodeSource, openImage, verifyDecodes, type ImageSource } from "./intake.ts";
+import {
+  computedSource,
+  decodeSource,
+  openImage,
+  verifyDecodes,
+  type ImageSource,
+} from "./intake.ts";
 import { stripJpegMetadata } from "./jpeg.ts";
 import { layoutFor, type Box, type Layout } from "./layout.ts";
 import { DEFAULT_LIMITS, type IntakeLimits } from "./limits.ts";
@@ -137,13 +143,7 @@ async function findProduct(
   }
   if (provider) {
     const working = await stage("working-copy", () => workingCopy(original));
-    const { cutout } = await stage("remove-background", () =>
-      provider.removeBackground(working, { signal: options.signal }),
-    );
-    // The provider's file goes through intake like any upload, then is decoded once for both
-    // finding the product and rendering it.
-    const opened = await stage("cutout-intake", () => openImage(cutout, limits));
-    const source = await stage("cutout-decode", () => decodeSource(opened));
+    const source = await cutOut(provider, working, options, limits);
     const found = await stage("cutout-detect", () => detectProduct(source));
     return {
       source,
@@ -158,6 +158,30 @@ async function findProduct(
     found: detection!.method === "trimmed" ? "trimmed" : "whole-photo",
     pixelScale: 1,
   };
+}
+
+/**
+ * The provider's cut-out, decoded: its pixels when it hands them over, else its file, which goes
+ * through intake like any upload and is decoded once for both finding the product and rendering.
+ */
+async function cutOut(
+  provider: AiProvider,
+  working: ImageInput,
+  options: ProcessOptions,
+  limits: Readonly<IntakeLimits>,
+): Promise<ImageSource> {
+  const call = { signal: options.signal };
+  if (provider.removeBackgroundPixels) {
+    const pixels = await stage("remove-background", () =>
+      provider.removeBackgroundPixels!(working, call),
+    );
+    return computedSource(pixels, limits);
+  }
+  const { cutout } = await stage("remove-background", () =>
+    provider.removeBackground(working, call),
+  );
+  const opened = await stage("cutout-intake", () => openImage(cutout, limits));
+  return stage("cutout-decode", () => decodeSource(opened));
 }
 
 function frameProduct(product: Product, preset: Preset): Layout {

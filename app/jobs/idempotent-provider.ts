@@ -4,7 +4,7 @@
  * time it runs, so a retry after a crash asks with the same keys and the provider (Replicate's
  * ledger) follows the prediction already paid for instead of starting a second one.
  */
-import type { AiOperation, AiProvider, CallOptions } from "../ai/provider.ts";
+import type { AiOperation, AiProvider, CallOptions, ImageInput } from "../ai/provider.ts";
 
 export function withIdempotencyKeys(provider: AiProvider, prefix: string): AiProvider {
   const calls = new Map<AiOperation, number>();
@@ -18,6 +18,11 @@ export function withIdempotencyKeys(provider: AiProvider, prefix: string): AiPro
     supports: (operation) => provider.supports(operation),
     removeBackground: (image, options) =>
       provider.removeBackground(image, keyed("remove-background", options)),
+    // The same operation: a rerun that takes the other path still follows the same prediction.
+    ...(provider.removeBackgroundPixels && {
+      removeBackgroundPixels: (image: ImageInput, options?: CallOptions) =>
+        provider.removeBackgroundPixels!(image, keyed("remove-background", options)),
+    }),
     upscale: (image, factor, options) => provider.upscale(image, factor, keyed("upscale", options)),
     scene: (request, options) => provider.scene(request, keyed("scene", options)),
     erase: (request, options) => provider.erase(request, keyed("erase", options)),

@@ -2,6 +2,8 @@ import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { AiProviderError, createAiProvider } from "../../app/ai";
+import type { AiProvider } from "../../app/ai/provider";
+import { processImage } from "../../app/images/pipeline";
 import { placeCutout } from "../../app/ai/scene/compose.server";
 import { findTemplate } from "../../app/ai/scene/templates";
 import {
@@ -38,6 +40,32 @@ describe("the Replicate provider, through the real replicate client and the emul
       192, 57, 43,
     ]);
     expect(replicate.emulator.stats.predictionsCreated).toBe(1);
+  });
+
+  it("hands the image engine the cut-out's pixels, the same as its PNG", async () => {
+    const photo = await syntheticProductPhoto();
+    const provider = replicate.provider();
+    const { cutout } = await provider.removeBackground(photo);
+    const pixels = await provider.removeBackgroundPixels(photo);
+    const decoded = await rgba(cutout);
+    expect([pixels.width, pixels.height]).toEqual([decoded.width, decoded.height]);
+    expect(Buffer.from(pixels.data).equals(decoded.data)).toBe(true);
+
+    // A preset through the pixels is the preset through the file, byte for byte.
+    const filesOnly: AiProvider = {
+      name: provider.name,
+      supports: (operation) => provider.supports(operation),
+      removeBackground: (image, options) => provider.removeBackground(image, options),
+      upscale: (image, factor, options) => provider.upscale(image, factor, options),
+      scene: (request, options) => provider.scene(request, options),
+      erase: (request, options) => provider.erase(request, options),
+      altText: (request, options) => provider.altText(request, options),
+    };
+    const viaPixels = await processImage(photo.bytes, "amazon", { provider });
+    const viaFile = await processImage(photo.bytes, "amazon", { provider: filesOnly });
+    expect(viaPixels.product.found).toBe("removed");
+    expect(viaPixels.bytes.equals(viaFile.bytes)).toBe(true);
+    expect(viaPixels.notes).toEqual(viaFile.notes);
   });
 
   it("upscales 2× and 4× with the configured model, labelled ai, at exactly the factor", async () => {

@@ -13,7 +13,7 @@ import { Semaphore, abortReason } from "../concurrency.ts";
 import { cutoutFromMatteOffThread } from "../cutout-threads.server.ts";
 import { DEFAULT_MAX_MATTING_PIXELS } from "../matte.ts";
 import { AiProviderError } from "../provider.ts";
-import { decodePhoto, encodePng } from "../raster.server.ts";
+import { decodePhoto, type Raster } from "../raster.server.ts";
 
 const SEGMENTER_PACKAGE = "@imgly/background-removal-node";
 /** ISNet's input size; the package resizes anything else to it. */
@@ -84,8 +84,8 @@ export class IsnetMatting {
     await this.segment({ data: new Uint8Array(32 * 32 * 3), width: 32, height: 32 });
   }
 
-  /** An RGBA PNG cut-out of the photo's product. */
-  async cutout(bytes: Buffer, signal?: AbortSignal): Promise<Buffer> {
+  /** The RGBA cut-out of the photo's product. */
+  async cutout(bytes: Buffer, signal?: AbortSignal): Promise<Raster> {
     const photo = await decodePhoto(bytes, this.maxPixels);
     checkAborted(signal);
     const coarse = await this.segment(photo, signal);
@@ -93,7 +93,7 @@ export class IsnetMatting {
     const rgba = await cutoutFromMatteOffThread(photo.data, coarse, photo.width, photo.height, {
       refine: true,
     });
-    return encodePng({ data: rgba, width: photo.width, height: photo.height, channels: 4 });
+    return { data: rgba, width: photo.width, height: photo.height, channels: 4 };
   }
 
   /** ISNet's matte, resampled from 1024×1024 to the photo's size, as [0, 1] floats. */

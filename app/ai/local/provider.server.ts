@@ -7,11 +7,13 @@ import { observeAiCall } from "../../observability/metrics.server.ts";
 import { altTextFromFacts } from "../alt-text.ts";
 import { withAiErrors } from "../errors.ts";
 import { measurePictureFacts } from "../picture-facts.server.ts";
+import { encodePng } from "../raster.server.ts";
 import type {
   AiOperation,
   AiProvider,
   AltTextRequest,
   CallOptions,
+  CutoutPixels,
   EraseRequest,
   ImageInput,
   RemoveBackgroundResult,
@@ -70,8 +72,14 @@ export class LocalAiProvider implements AiProvider {
 
   removeBackground(image: ImageInput, options?: CallOptions): Promise<RemoveBackgroundResult> {
     return this.call("remove-background", options?.signal, async () => ({
-      cutout: await this.matting.cutout(image.bytes, options?.signal),
+      cutout: await encodePng(await this.matting.cutout(image.bytes, options?.signal)),
     }));
+  }
+
+  removeBackgroundPixels(image: ImageInput, options?: CallOptions): Promise<CutoutPixels> {
+    return this.call("remove-background", options?.signal, () =>
+      this.matting.cutout(image.bytes, options?.signal),
+    );
   }
 
   upscale(image: ImageInput, factor: 2 | 4, options?: CallOptions): Promise<UpscaleResult> {

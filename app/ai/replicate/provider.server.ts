@@ -20,6 +20,7 @@ import {
   type AiProvider,
   type AltTextRequest,
   type CallOptions,
+  type CutoutPixels,
   type EraseRequest,
   type ImageInput,
   type RemoveBackgroundResult,
@@ -128,6 +129,15 @@ export class ReplicateAiProvider implements AiProvider {
 
   removeBackground(image: ImageInput, options?: CallOptions): Promise<RemoveBackgroundResult> {
     return withAiErrors("remove-background", options?.signal, async () => {
+      const pixels = await this.removeBackgroundPixels(image, options);
+      // An intermediate its reader decodes at once: fast beats small.
+      const raster = { ...pixels, channels: 4 as const };
+      return { cutout: await stage("bg.encode-png", () => encodePng(raster, { fast: true })) };
+    });
+  }
+
+  removeBackgroundPixels(image: ImageInput, options?: CallOptions): Promise<CutoutPixels> {
+    return withAiErrors("remove-background", options?.signal, async () => {
       const { images } = await stage("bg.predict", () =>
         this.predict("remove-background", { image }, {}, options),
       );
@@ -148,9 +158,7 @@ export class ReplicateAiProvider implements AiProvider {
       const rgba = await stage("bg.matte", () =>
         cutoutFromAlphaOffThread(photo.data, alpha, photo.width, photo.height),
       );
-      // The cut-out is an intermediate the image engine decodes at once: fast beats small.
-      const raster = { data: rgba, width: photo.width, height: photo.height, channels: 4 as const };
-      return { cutout: await stage("bg.encode-png", () => encodePng(raster, { fast: true })) };
+      return { data: rgba, width: photo.width, height: photo.height };
     });
   }
 
