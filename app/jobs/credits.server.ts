@@ -120,29 +120,30 @@ export async function settleItemCredits(
 ) {
   if (!SUCCEEDED.includes(to) && !GAVE_UP.includes(to) && to !== "queued") return;
   if (GAVE_UP.includes(to)) await refundFailedRound(tx, shop, item);
+  // The item's own entries first: once captured (the usual case by the time an item is
+  // approved) nothing else needs reading.
+  const entries = await tx.creditLedgerEntry.findMany({
+    where: { shop, jobId: item.jobId, jobItemId: item.id },
+    select: { kind: true },
+  });
+  const count = (kind: string) => entries.filter((entry) => entry.kind === kind).length;
+  if (count("capture") > 0) return;
   const hold = await tx.creditLedgerEntry.findUnique({
     where: { shop_idempotencyKey: { shop, idempotencyKey: jobHoldKey(item.jobId) } },
     select: { id: true },
   });
   if (!hold) return;
-  const [job, row, entries] = await Promise.all([
+  const [job, row] = await Promise.all([
     tx.job.findFirst({ where: { id: item.jobId, shop }, select: { recipe: true } }),
     tx.jobItem.findFirst({ where: { id: item.id, shop }, select: { productTitle: true } }),
-    tx.creditLedgerEntry.findMany({
-      where: { shop, jobId: item.jobId, jobItemId: item.id },
-      select: { kind: true },
-    }),
   ]);
   if (!job) return;
   const share = recipeCreditCost(jobRecipe(job.recipe)).perImage;
   if (share === 0) return;
-  const count = (kind: string) => entries.filter((entry) => entry.kind === kind).length;
-  const captured = count("capture") > 0;
   const releases = count("release");
   // The job's hold covers every item once; each release gives an item's share back and each
   // retry's hold takes it again, so the item holds its share while the two are equal.
   const holding = releases === count("hold");
-  if (captured) return;
   const product = row?.productTitle || "an image";
 
   if (SUCCEEDED.includes(to) && holding) {

@@ -4,7 +4,7 @@
  * one starts, so a rerun after a crash resumes: the original is downloaded once, AI calls carry
  * stable idempotency keys, and the variant is written under a key of its own.
  */
-import type { JobItem } from "@prisma/client";
+import type { JobItem, Variant } from "@prisma/client";
 
 import { AiProviderError, type AiProvider } from "../ai/provider.ts";
 import { parseBackground, TRANSPARENT, WHITE } from "../images/edits/background.ts";
@@ -306,9 +306,9 @@ async function finishGeneration(
   const existing = await deps.db.variant.findFirst({
     where: { shop, jobItemId: item.id, storageKey: variant.storageKey },
   });
-  if (!existing) {
-    await deps.db.variant.create({ data: { shop, jobItemId: item.id, ...variant } });
-  }
+  const created = existing
+    ? null
+    : await deps.db.variant.create({ data: { shop, jobItemId: item.id, ...variant } });
   try {
     await transition(deps.db, shop, item, "ready_for_review");
   } catch (error) {
@@ -316,7 +316,9 @@ async function finishGeneration(
     if (error instanceof ConcurrentTransitionError) return;
     throw error;
   }
-  if (autoApprove) await approveForJob(deps, { ...item, status: "ready_for_review" });
+  if (autoApprove) {
+    await approveForJob(deps, { ...item, status: "ready_for_review" }, created ?? undefined);
+  }
 }
 
 /** Hands the approved result back to the write; false when there is none to hand back. */
@@ -344,13 +346,18 @@ async function approveAgain(deps: JobDeps, item: JobItem) {
   return true;
 }
 
-/** The job trusts its recipe: the latest result is approved and queued for writing. */
-async function approveForJob(deps: JobDeps, item: JobItem) {
+/**
+ * The job trusts its recipe: the latest result is approved and queued for writing. `latest` is
+ * that result when the caller has just created it.
+ */
+async function approveForJob(deps: JobDeps, item: JobItem, latest?: Variant) {
   const { shop } = item;
-  const variant = await deps.db.variant.findFirst({
-    where: { shop, jobItemId: item.id },
-    orderBy: { createdAt: "desc" },
-  });
+  const variant =
+    latest ??
+    (await deps.db.variant.findFirst({
+      where: { shop, jobItemId: item.id },
+      orderBy: { createdAt: "desc" },
+    }));
   if (!variant) throw new Error(`Item ${item.id} was generated without a result`);
   if (variant.review !== "approved") {
     await deps.db.variant.updateMany({
