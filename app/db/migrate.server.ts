@@ -128,6 +128,9 @@ const sqliteTimestamp = (date: Date) => date.toISOString().replace("Z", "+00:00"
 
 const SELECT_APPLIED = `SELECT "migration_name", "checksum", "finished_at", "rolled_back_at" FROM "_prisma_migrations" ORDER BY "started_at"`;
 
+/** How long a migrating process waits for another's write lock. */
+const BUSY_TIMEOUT = "PRAGMA busy_timeout = 10000";
+
 function sqliteDriver(target: Extract<DatabaseTarget, { provider: "sqlite" }>): MigrationDriver {
   fs.mkdirSync(path.dirname(target.filePath), { recursive: true });
   const client = createClient({ url: target.url });
@@ -135,7 +138,7 @@ function sqliteDriver(target: Extract<DatabaseTarget, { provider: "sqlite" }>): 
     async ensureBookkeeping() {
       // Another process may hold the write lock for a moment (a second web or worker process
       // migrating at the same start-up): wait for it rather than fail.
-      await client.execute("PRAGMA busy_timeout = 10000");
+      await client.execute(BUSY_TIMEOUT);
       // WAL lets the web process read while a worker writes; it is a property of the file, so
       // setting it once here covers every later connection.
       await client.execute("PRAGMA journal_mode = WAL");
@@ -146,6 +149,11 @@ function sqliteDriver(target: Extract<DatabaseTarget, { provider: "sqlite" }>): 
       return rows.rows as unknown as AppliedRow[];
     },
     async apply(migration, id) {
+      // @libsql/client hands its connection to each transaction and opens a new one for what
+      // comes next, so the wait for another process's lock is set again on the connection this
+      // transaction takes: a later migration's transaction would otherwise fail at once with
+      // SQLITE_BUSY while another process applies one.
+      await client.execute(BUSY_TIMEOUT);
       // A write transaction takes SQLite's lock up front; re-checking inside it means two
       // processes starting together apply a migration once: the second waits, then finds it done.
       const tx = await client.transaction("write");
