@@ -27,6 +27,8 @@ import { storeName } from "../emulators/shopify/src/admin/app-url.ts";
 import { startAppFront } from "../emulators/shopify/src/app-front.ts";
 import type { DevStore } from "../emulators/shopify/src/server.ts";
 
+import { withBuildLock } from "./build-lock.ts";
+
 const ROOT = path.resolve(import.meta.dirname, "..");
 /** Sources the build is made from: a newer file among them means build/ is stale. */
 const BUILD_INPUTS = ["app", "remix.config.js", "package-lock.json"];
@@ -54,19 +56,22 @@ export function buildIsStale(root = ROOT): boolean {
  * processes load them (parallel test files) would break those.
  */
 export function buildIfStale(root = ROOT): boolean {
-  buildExtensionsIfStale(root);
-  if (!buildIsStale(root)) return false;
-  const cli = path.join(root, "node_modules", "@remix-run", "dev", "dist", "cli.js");
-  const result = spawnSync(process.execPath, [cli, "build"], {
-    cwd: root,
-    encoding: "utf8",
-    // A production build whatever the caller's NODE_ENV (vitest sets "test").
-    env: { ...process.env, NODE_ENV: "production" },
+  // Checked under the lock: a process that waited finds the build another one just made.
+  return withBuildLock(path.join(root, ".cache", "build.lock"), () => {
+    buildExtensionsIfStale(root);
+    if (!buildIsStale(root)) return false;
+    const cli = path.join(root, "node_modules", "@remix-run", "dev", "dist", "cli.js");
+    const result = spawnSync(process.execPath, [cli, "build"], {
+      cwd: root,
+      encoding: "utf8",
+      // A production build whatever the caller's NODE_ENV (vitest sets "test").
+      env: { ...process.env, NODE_ENV: "production" },
+    });
+    if (result.status !== 0) {
+      throw new Error(`remix build failed:\n${result.stdout}${result.stderr}`);
+    }
+    return true;
   });
-  if (result.status !== 0) {
-    throw new Error(`remix build failed:\n${result.stdout}${result.stderr}`);
-  }
-  return true;
 }
 
 /** The newest change under extensions/, their built bundles left out. */
