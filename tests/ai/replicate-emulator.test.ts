@@ -1,5 +1,7 @@
+import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
+import { EMULATED_MODELS } from "../../emulators/replicate/src/models";
 import { EMULATOR_TOKEN } from "../../emulators/replicate/src/server";
 import { syntheticProductPhoto } from "./support/images";
 import { eventually, startTestReplicate } from "./support/replicate";
@@ -133,5 +135,53 @@ describe("the Replicate emulator", () => {
     const page = await (await api("/predictions")).json();
     expect(page.results.map((p: { id: string }) => p.id)).toEqual(ids.reverse());
     expect(page.next).toBeNull();
+  });
+});
+
+describe("the emulated background removal's matte", () => {
+  it("is partial along the product's outline only, as a segmentation model's is", async () => {
+    // A disc on a grainy backdrop: the grain's colour distances fall in a colour key's ramp, so
+    // alpha read straight off the key would be partial all over the backdrop.
+    // At a photo's size, which the model sees at about a quarter of it, as a network would.
+    const size = 1600;
+    const radius = 480;
+    const rgb = Buffer.alloc(size * size * 3);
+    let seed = 1;
+    const grain = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 70) - 35;
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const inside = Math.hypot(x - size / 2, y - size / 2) < radius;
+        const value = inside ? 30 : Math.max(0, Math.min(255, 200 + grain()));
+        rgb.fill(value, (y * size + x) * 3, (y * size + x) * 3 + 3);
+      }
+    }
+    const photo = await sharp(rgb, { raw: { width: size, height: size, channels: 3 } })
+      .png()
+      .toBuffer();
+    const model = EMULATED_MODELS.find((candidate) => candidate.name === "remove-background")!;
+    const result = await model.run({ image: "photo" }, { readImage: async () => photo });
+    const { data } = await sharp(result.files![0]!.bytes)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+
+    let partial = 0;
+    let partialOffOutline = 0;
+    // Off the outline, the product is kept whole and the backdrop dropped whole.
+    let wrongOffOutline = 0;
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const alpha = data[(y * size + x) * 4 + 3]!;
+        const distance = Math.hypot(x - size / 2, y - size / 2);
+        if (alpha > 0 && alpha < 255) partial++;
+        if (Math.abs(distance - radius) <= 8) continue;
+        if (alpha > 0 && alpha < 255) partialOffOutline++;
+        else if (alpha !== (distance < radius ? 255 : 0)) wrongOffOutline++;
+      }
+    }
+    expect(partial).toBeGreaterThan(0);
+    expect({ partialOffOutline, wrongOffOutline }).toEqual({
+      partialOffOutline: 0,
+      wrongOffOutline: 0,
+    });
   });
 });

@@ -3,7 +3,8 @@
  * stand-ins computed by sharp, so a test can check what came back. None of them is a real model;
  * each does the simplest honest thing that produces an output of the right shape:
  *
- * - bria/remove-background: alpha from each pixel's colour distance to the border's median colour.
+ * - bria/remove-background: each pixel kept or dropped by its colour distance to the border's
+ *   median colour, decided at a coarse scale (no specks), with an outline a few pixels soft.
  * - nightmareai/real-esrgan: a Lanczos resize by `scale`.
  * - black-forest-labs/flux-kontext-pro: a gradient picked from the prompt, with the input image's
  *   non-canvas pixels composited over it, deliberately tinted (a generative model does not keep
@@ -98,6 +99,84 @@ function alphaBySquaredDistance() {
   return alphaTable;
 }
 
+/**
+ * The longest side the fake decides at: coarse like a segmentation network's view of a photo (about
+ * 1,024 px), halved to keep the fake cheap.
+ */
+const DECISION_SIDE = 512;
+
+/**
+ * A matte shaped like a segmentation model's: the colour key decided at the coarse scale a
+ * network works at (which also clears the specks a key leaves on a textured backdrop), then
+ * brought to full size with a smooth outline and a steep ramp, so alpha is partial along the
+ * outline only, a few pixels wide, as a real model's is. The key's alpha taken at full size was
+ * partial wherever the backdrop's shading varied, which no real model returns, and the app's edge
+ * work (whose cost follows the partial pixels) then cost about twice what a real matte makes it.
+ */
+async function modelLikeMatte(photo: Buffer, width: number, height: number): Promise<Buffer> {
+  const scale = Math.min(1, DECISION_SIDE / Math.max(width, height));
+  const cw = Math.max(1, Math.round(width * scale));
+  const ch = Math.max(1, Math.round(height * scale));
+  const { data: pixels } = await sharp(photo)
+    .rotate()
+    .resize(cw, ch, { fit: "fill" })
+    .toColourspace("srgb")
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const small = { data: pixels, width: cw, height: ch };
+  const [r0, g0, b0] = borderMedian(small);
+  const keyAlpha = alphaBySquaredDistance();
+  const key = Buffer.allocUnsafe(cw * ch);
+  for (let o = 0, i = 0; o < small.data.length; o += 4, i++) {
+    const dr = small.data[o]! - r0;
+    const dg = small.data[o + 1]! - g0;
+    const db = small.data[o + 2]! - b0;
+    key[i] = keyAlpha[dr * dr + dg * dg + db * db]!;
+  }
+  const coarse = await sharp(key, { raw: { width: cw, height: ch, channels: 1 } })
+    .median(3)
+    .toColourspace("b-w")
+    .raw()
+    .toBuffer();
+  // The decision at 96 of 255; ×6 around it makes the outline a ramp a few pixels wide.
+  const ramp = Uint8Array.from({ length: 256 }, (_, v) =>
+    Math.min(255, Math.max(0, Math.round(6 * (v - 96) + 128))),
+  );
+  // Bilinear upsampling, by hand: libvips' upscale of the full-size plane cost more than the rest.
+  const x0s = new Int32Array(width);
+  const wxs = new Float32Array(width);
+  for (let x = 0; x < width; x++) {
+    const at = Math.min(cw - 1, Math.max(0, (x + 0.5) * (cw / width) - 0.5));
+    x0s[x] = Math.floor(at);
+    wxs[x] = at - Math.floor(at);
+  }
+  const alpha = Buffer.allocUnsafe(width * height);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(ch - 1, Math.max(0, (y + 0.5) * (ch / height) - 0.5));
+    const row0 = Math.floor(sy) * cw;
+    const row1 = Math.min(ch - 1, Math.floor(sy) + 1) * cw;
+    const wy = sy - Math.floor(sy);
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      const x0 = x0s[x]!;
+      const x1 = Math.min(cw - 1, x0 + 1);
+      const a = coarse[row0 + x0]!;
+      const b = coarse[row0 + x1]!;
+      const c = coarse[row1 + x0]!;
+      const d = coarse[row1 + x1]!;
+      if (a === b && a === c && a === d) {
+        alpha[i] = ramp[a]!;
+        continue;
+      }
+      const wx = wxs[x]!;
+      const top = a + (b - a) * wx;
+      const value = top + (c + (d - c) * wx - top) * wy;
+      alpha[i] = ramp[Math.round(value)]!;
+    }
+  }
+  return alpha;
+}
+
 const removeBackground: FakeModel = {
   owner: "bria",
   name: "remove-background",
@@ -105,16 +184,11 @@ const removeBackground: FakeModel = {
   version: "4ed060b3587b7c3912353dd7d59000c883a6e1c5c9181ed7415c2624c2e8e392",
   required: ["image"],
   async run(input, context) {
-    const image = await rgba(await context.readImage("image"));
-    const [r0, g0, b0] = borderMedian(image);
-    const alpha = alphaBySquaredDistance();
+    const photo = await context.readImage("image");
+    const image = await rgba(photo);
+    const alpha = await modelLikeMatte(photo, image.width, image.height);
     const data = image.data;
-    for (let o = 0; o < data.length; o += 4) {
-      const dr = data[o]! - r0;
-      const dg = data[o + 1]! - g0;
-      const db = data[o + 2]! - b0;
-      data[o + 3] = alpha[dr * dr + dg * dg + db * db]!;
-    }
+    for (let o = 3, i = 0; o < data.length; o += 4, i++) data[o] = alpha[i]!;
     const out = await encodePng(
       sharp(data, { raw: { width: image.width, height: image.height, channels: 4 } }),
     );
