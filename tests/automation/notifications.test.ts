@@ -33,6 +33,8 @@ interface Received {
   body: Record<string, unknown>;
 }
 
+const ANSWER_DELAY_MS = 200;
+
 /** A chat webhook receiver and a JSON email API on one local server, recording what they get. */
 async function startReceiver() {
   const received: Received[] = [];
@@ -44,6 +46,9 @@ async function startReceiver() {
       headers: req.headers,
       body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>,
     });
+    // Answered a moment after it is recorded, as a real service takes a moment: a sender is
+    // still mid-send when its request is already seen here.
+    await new Promise((resolve) => setTimeout(resolve, ANSWER_DELAY_MS));
     res.writeHead(200, { "Content-Type": "application/json" });
     res.end("{}");
   });
@@ -91,14 +96,19 @@ describe("job notifications", () => {
     expect(notification).toMatchObject({ kind: "completed", seenAt: null });
     expect(notification!.message).toMatch(/done: 1 image written to your store/);
 
-    // The workers queue and send it on their own (this process has no email service).
-    const [chat] = await waitFor(
+    // The workers queue and send it on their own (this process has no email service). Their
+    // sending is over once the post is recorded and the sending lease let go: the chat receiver
+    // sees the POST before that, and a second sender meanwhile is refused as busy.
+    await waitFor(
       async () => {
-        const posts = receiver.at("/chat");
-        return posts.length > 0 ? posts : undefined;
+        const row = await automation.db.notification.findFirstOrThrow({
+          where: { id: notification!.id },
+        });
+        return row.webhookSentAt && !row.sendingUntil ? row : undefined;
       },
-      { what: "the chat webhook's POST", timeoutMs: 20_000 },
+      { what: "the workers to finish sending the notification", timeoutMs: 20_000 },
     );
+    const [chat] = receiver.at("/chat");
     expect(chat!.body).toEqual({ text: expect.stringContaining(notification!.message) });
     expect(chat!.body.text).toContain(`/apps/photo-studio/app/jobs/${job.id}`);
 
