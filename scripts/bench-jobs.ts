@@ -19,7 +19,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-import { bench, spawnWorkerProcess, startBenchDevStore } from "./bench-support.ts";
+import {
+  bench,
+  machineReferenceMs,
+  spawnWorkerProcess,
+  startBenchDevStore,
+} from "./bench-support.ts";
 
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 1000);
 const IMAGES_PER_PRODUCT = 2;
@@ -102,6 +107,9 @@ await grantCredits(db, shop, {
   idempotencyKey: "pack:bench",
 });
 
+// Before the job, on a quiet machine: the worker is idle until the job starts.
+const referenceMs = await machineReferenceMs();
+
 const queue = new DatabaseQueue(db);
 const cpuAtStart = process.cpuUsage();
 const started = performance.now();
@@ -164,6 +172,12 @@ const shopifyBound = Math.max(0, points - 2_000) / 100;
 const bound = Math.max(providerBound, shopifyBound);
 
 console.log(`# bench:jobs (Node ${process.version}, ${os.cpus().length} CPUs)`);
+bench(
+  "jobs_machine_reference_ms",
+  referenceMs,
+  "ms",
+  "(CPU of one photo through the Amazon preset without AI, fastest of 16: compare runs at similar values)",
+);
 bench("jobs_1000_wall_s", wallSeconds, "s", `(${IMAGES} images, ${written} written)`);
 bench(
   "jobs_lower_bound_s",
