@@ -159,6 +159,13 @@ describe("finding the product in a decoded cut-out", () => {
       const found = await detectProduct(source);
       expect(found.method).toBe("alpha");
       expect(await detectProduct(decoded)).toEqual(found);
+      // The same pixels at an odd byte offset are read a byte at a time, with the same answer.
+      const { data } = decoded.pixels!;
+      const unaligned = Buffer.from(new ArrayBuffer(data.length + 1), 1, data.length);
+      data.copy(unaligned);
+      expect(unaligned.byteOffset % 4).not.toBe(0);
+      const pixels = { ...decoded.pixels!, data: unaligned };
+      expect(await detectProduct({ ...decoded, pixels })).toEqual(found);
     }
   });
 
