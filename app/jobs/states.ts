@@ -114,22 +114,84 @@ export function deriveJobStatus(counts: ItemCounts): JobState {
   return n("failed") > 0 ? "failed" : "canceled";
 }
 
+/**
+ * The job row's count columns, each the states it counts. With itemCount they determine every
+ * state's count (countsOfSummary), which is what lets a move update them by increments.
+ */
+const SUMMARY_COLUMNS = {
+  queuedCount: ["queued"],
+  reviewCount: ["ready_for_review", "approved"],
+  writingCount: ["writing"],
+  doneCount: ["ready_for_review", "approved", "writing", "written", "restored"],
+  writtenCount: ["written"],
+  failedCount: ["failed"],
+  canceledCount: ["canceled"],
+} as const satisfies Record<string, readonly ItemState[]>;
+
+type SummaryColumn = keyof typeof SUMMARY_COLUMNS;
+const SUMMARY_COLUMN_NAMES = Object.keys(SUMMARY_COLUMNS) as SummaryColumn[];
+
+export type JobSummary = Record<SummaryColumn | "itemCount", number> & { status: JobState };
+
 /** The job row's summary columns, from the item counts. */
-export function jobSummary(counts: ItemCounts) {
+export function jobSummary(counts: ItemCounts): JobSummary {
   const n = (state: ItemState) => counts[state] ?? 0;
-  return {
+  const summary = {
     status: deriveJobStatus(counts),
     itemCount: ITEM_STATES.reduce((sum, state) => sum + n(state), 0),
-    doneCount: n("ready_for_review") + n("approved") + n("writing") + n("written") + n("restored"),
-    writtenCount: n("written"),
-    failedCount: n("failed"),
-    canceledCount: n("canceled"),
+  } as JobSummary;
+  for (const column of SUMMARY_COLUMN_NAMES) {
+    summary[column] = (SUMMARY_COLUMNS[column] as readonly ItemState[]).reduce(
+      (sum, state) => sum + n(state),
+      0,
+    );
+  }
+  return summary;
+}
+
+/**
+ * The item counts a job row's summary stands for. States the columns lump together come back as
+ * one of them (approved as ready_for_review), which derives the same job status.
+ */
+export function countsOfSummary(row: Record<SummaryColumn | "itemCount", number>): ItemCounts {
+  const restored = row.doneCount - row.reviewCount - row.writingCount - row.writtenCount;
+  const processing =
+    row.itemCount - row.queuedCount - row.doneCount - row.failedCount - row.canceledCount;
+  return {
+    queued: row.queuedCount,
+    processing,
+    ready_for_review: row.reviewCount,
+    writing: row.writingCount,
+    written: row.writtenCount,
+    restored,
+    failed: row.failedCount,
+    canceled: row.canceledCount,
   };
 }
 
+/** What one item moving from `from` to `to` adds to each count column. */
+function summaryIncrements(from: ItemState, to: ItemState) {
+  const data: Partial<Record<SummaryColumn, { increment: number }>> = {};
+  for (const column of SUMMARY_COLUMN_NAMES) {
+    const states = SUMMARY_COLUMNS[column] as readonly ItemState[];
+    const change = Number(states.includes(to)) - Number(states.includes(from));
+    if (change !== 0) data[column] = { increment: change };
+  }
+  return data;
+}
+
+const SUMMARY_SELECT = {
+  status: true,
+  itemCount: true,
+  ...Object.fromEntries(SUMMARY_COLUMN_NAMES.map((column) => [column, true])),
+} as { status: true; itemCount: true } & Record<SummaryColumn, true>;
+
 type Tx = Prisma.TransactionClient;
 
-/** Recounts a job's items and stores the derived status; call inside the transaction that moved them. */
+/**
+ * Recounts a job's items and stores the summary; call inside the transaction that added or removed
+ * them. Moves of single items keep it up to date by increments (transition).
+ */
 export async function refreshJobSummary(tx: Tx, shop: string, jobId: string) {
   const groups = await tx.jobItem.groupBy({
     by: ["status"],
@@ -190,7 +252,13 @@ export async function transition(
   if (!isItemState(from) || !canTransition(from, to)) throw new IllegalTransitionError(from, to);
   const now = new Date();
   const moved = await db.$transaction(async (tx) => {
-    await tx.job.updateMany({ where: { id: item.jobId, shop }, data: { updatedAt: now } });
+    // The job row first: on PostgreSQL its row lock orders the moves within one job, so the
+    // status derived from its counts below is the one the last move left.
+    const [counted] = await tx.job.updateManyAndReturn({
+      where: { id: item.jobId, shop },
+      data: { updatedAt: now, ...summaryIncrements(from, to) },
+      select: SUMMARY_SELECT,
+    });
     const moved = await tx.jobItem.updateMany({
       where: { id: item.id, shop, jobId: item.jobId, status: from },
       data: {
@@ -199,12 +267,12 @@ export async function transition(
         ...(extra.errorCode === undefined ? {} : { errorCode: extra.errorCode }),
       },
     });
-    if (moved.count === 0) {
+    if (moved.count === 0 || !counted) {
       const current = await tx.jobItem.findFirst({
         where: { id: item.id, shop, jobId: item.jobId },
         select: { status: true },
       });
-      if (!current) throw new JobItemNotFoundError(item.id);
+      if (!current || !counted) throw new JobItemNotFoundError(item.id);
       throw new ConcurrentTransitionError(item.id, from, current.status);
     }
     await tx.jobTransition.create({
@@ -219,7 +287,13 @@ export async function transition(
       },
     });
     await settleItemCredits(tx, shop, item, to);
-    const job = await refreshJobSummary(tx, shop, item.jobId);
+    const job: JobSummary = {
+      ...counted,
+      status: deriveJobStatus(countsOfSummary(counted)),
+    };
+    if (job.status !== counted.status) {
+      await tx.job.updateMany({ where: { id: item.jobId, shop }, data: { status: job.status } });
+    }
     return { from, to, job };
   });
   // After the commit: a job that has just finished, failed or become ready for review may

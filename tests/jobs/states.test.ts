@@ -9,7 +9,10 @@ import {
   ITEM_STATES,
   ITEM_TRANSITIONS,
   JobItemNotFoundError,
+  jobSummary,
   transition,
+  type ItemCounts,
+  type ItemState,
 } from "~/jobs/states";
 import {
   createJob,
@@ -170,6 +173,58 @@ describe.each(providers)("job item transitions on $name", ({ name, skip }) => {
       winner === "processing" ? "processing" : "canceled",
     );
   });
+
+  it.skipIf(skip)(
+    "keep the job's counts equal to a recount of its items through concurrent moves and lost races",
+    async () => {
+      const shop = newShop();
+      const { job, items } = await jobWithItems(db, shop, 12);
+      // On PostgreSQL, separate connections as separate worker processes have; SQLite is the
+      // one-process default, whose moves share the process's one connection.
+      const others =
+        name === "PostgreSQL"
+          ? [createPrismaClient(migratedDatabase(name)), createPrismaClient(migratedDatabase(name))]
+          : [];
+      const clients = [db, ...others];
+      const paths: ItemState[][] = [
+        ["processing", "ready_for_review", "approved", "writing", "written", "restored"],
+        ["processing", "failed", "queued", "processing", "ready_for_review"],
+        ["processing", "ready_for_review", "approved", "writing", "approved", "writing", "failed"],
+        ["canceled"],
+      ];
+      try {
+        await Promise.all(
+          items.map(async (item, i) => {
+            let status = item.status;
+            for (const to of paths[i % paths.length]!) {
+              const client = clients[(i + status.length) % clients.length]!;
+              // A second mover with the same stale view loses, and must leave no trace.
+              const [won, lost] = await Promise.allSettled([
+                transition(client, shop, { ...item, status }, to),
+                transition(clients[(i + 1) % clients.length]!, shop, { ...item, status }, to),
+              ]);
+              const reasons = [won, lost].flatMap((r) =>
+                r.status === "rejected" ? [String(r.reason)] : [],
+              );
+              expect(reasons, reasons.join("; ")).toHaveLength(1);
+              status = to;
+            }
+          }),
+        );
+      } finally {
+        for (const other of others) await other.$disconnect();
+      }
+      const counts: ItemCounts = {};
+      for (const item of await listJobItems(db, shop, job.id)) {
+        const state = item.status as ItemState;
+        counts[state] = (counts[state] ?? 0) + 1;
+      }
+      expect(counts).toEqual({ restored: 3, ready_for_review: 3, failed: 3, canceled: 3 });
+      const stored = await db.job.findFirstOrThrow({ where: { id: job.id, shop } });
+      expect(stored).toMatchObject(jobSummary(counts));
+      expect(stored.status).toBe("in_review");
+    },
+  );
 
   it.skipIf(skip)("answer another shop's ids exactly like missing ones", async () => {
     const shop = newShop();
