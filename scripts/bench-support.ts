@@ -7,6 +7,7 @@
  * when asked, after that.
  */
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 
 /** One figure, as CI and the README read them: `BENCH <name> <value> <unit>  (details)`. */
@@ -47,6 +48,30 @@ export async function machineReferenceMs(): Promise<number> {
     if (run >= 8) runs.push((used.user + used.system) / 1000);
   }
   return Math.min(...runs);
+}
+
+/**
+ * CPU seconds of a live process's threads, summed by thread name (from /proc, in clock ticks of
+ * 10 ms): the main thread (named after the process) runs the app's JavaScript and its database
+ * client; libuv's pool, libvips' and the cut-out threads run the image work. Only threads alive
+ * when it is called are counted.
+ */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    } catch {
+      continue; // it ended meanwhile
+    }
+    const name =
+      tid === String(pid) ? "main" : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+    const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+    byName.set(name, (byName.get(name) ?? 0) + seconds);
+  }
+  return byName;
 }
 
 /** The dev store with the app of shopify.app.toml registered, this process's Shopify traffic routed to it. */
