@@ -180,11 +180,40 @@ describe("encoding", () => {
     expect(result.bytes.length).toBeLessThanOrEqual(target);
     expect(result.quality).toBeLessThan(90);
     expect(result.notes.map((item) => item.code)).toEqual(["quality_reduced"]);
-    const oneHigher = await encode(() => image.clone(), size, {
+    // One step higher does not fit, even with the smaller coding the search uses.
+    const higher = result.quality! + 1;
+    const oneHigher = await image
+      .clone()
+      .jpeg({
+        quality: higher,
+        chromaSubsampling: higher >= 90 ? "4:4:4" : "4:2:0",
+        optimiseCoding: true,
+      })
+      .toBuffer();
+    expect(oneHigher.length).toBeGreaterThan(target);
+  });
+
+  it("meets a size target with optimised coding before it lowers the quality", async () => {
+    const image = await noise();
+    const fast = await encode(() => image.clone(), size, { format: "jpeg", quality: 90 });
+    const optimised = await image
+      .clone()
+      .jpeg({ quality: 90, chromaSubsampling: "4:4:4", optimiseCoding: true })
+      .toBuffer();
+    expect(optimised.length).toBeLessThan(fast.bytes.length);
+    const target = Math.round((optimised.length + fast.bytes.length) / 2);
+    const result = await encode(() => image.clone(), size, {
       format: "jpeg",
-      quality: result.quality! + 1,
+      quality: 90,
+      maxBytes: target,
     });
-    expect(oneHigher.bytes.length).toBeGreaterThan(target);
+    expect(result.quality).toBe(90);
+    expect(result.notes).toEqual([]);
+    expect(result.bytes.equals(optimised)).toBe(true);
+    // The same pixels: only the entropy coding changed.
+    const fastPixels = await sharp(fast.bytes).raw().toBuffer();
+    const resultPixels = await sharp(result.bytes).raw().toBuffer();
+    expect(fastPixels.equals(resultPixels)).toBe(true);
   });
 
   it("refuses a size target it cannot meet", async () => {
