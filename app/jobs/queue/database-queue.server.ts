@@ -115,11 +115,17 @@ export class DatabaseQueue implements JobQueue {
     const { concurrency = 1, onFailed } = options as ProcessOptions;
     if (this.closed) throw new Error("This queue is closed");
     const sleepers = new Set<() => void>();
+    let poller: (() => void) | null = null;
     const consumer: Consumer = {
       name,
       lastShop: "",
       wake: () => [...sleepers].forEach((wakeUp) => wakeUp()),
-      wakeOne: () => sleepers.values().next().value?.(),
+      // A sleeper rather than the poller: the poller woken hands its polling to another loop,
+      // which looks for work once more to take it over.
+      wakeOne: () => {
+        for (const wakeUp of sleepers) if (wakeUp !== poller) return wakeUp();
+        poller?.();
+      },
       claiming: Promise.resolve(),
       polling: false,
       loops: [],
@@ -140,21 +146,30 @@ export class DatabaseQueue implements JobQueue {
           clearTimeout(timer);
           sleepers.delete(done);
           // The poller claims again itself and, finding nothing, polls again: waking a sleeper
-          // too would double the idle queries. Whoever claims a task wakes the next loop.
-          if (polls) consumer.polling = false;
+          // too would double the idle queries. A claim that leaves more due wakes the next loop.
+          if (polls) {
+            consumer.polling = false;
+            poller = null;
+          }
           resolve();
         }
         sleepers.add(done);
+        if (polls) poller = done;
       });
     const loop = async () => {
       while (!this.closed) {
         try {
-          const task = await claim();
-          // Found one: another idle loop looks for the next, so a burst is taken up loop by loop.
-          if (task !== "none") consumer.wakeOne();
-          if (task === "none") await idle();
-          else if (task !== "raced" && this.closed) await this.release(task);
-          else if (task !== "raced") await this.run(task, handler as TaskHandler, onFailed);
+          const claimed = await claim();
+          if (claimed === "none") {
+            await idle();
+          } else {
+            // Another idle loop takes the next one, so a burst is taken up loop by loop; and
+            // when this loop was the one polling, another takes over (it finds nothing and polls).
+            if (claimed.more || !consumer.polling) consumer.wakeOne();
+            const { task } = claimed;
+            if (task !== "raced" && this.closed) await this.release(task);
+            else if (task !== "raced") await this.run(task, handler as TaskHandler, onFailed);
+          }
           await this.pruneNow();
         } catch (error) {
           // A database hiccup must not kill the worker loop; wait, then try again.
@@ -233,14 +248,16 @@ export class DatabaseQueue implements JobQueue {
   }
 
   /**
-   * The next due task, taken round-robin across shops: the first shop after the one served last
-   * (in name order, wrapping around), then that shop's oldest due task. Two indexed lookups, so it
-   * stays cheap with a hundred thousand tasks waiting.
+   * The next due task, taken round-robin across shops: the oldest due task of the first shop after
+   * the one served last (in name order, wrapping around). One indexed lookup, two when the round
+   * wraps, so it stays cheap with a hundred thousand tasks waiting. `more` says whether another
+   * task may be due: the lookup reads a second row for it, so a claim wakes another loop only
+   * when there is something for it to take (each loop woken for nothing cost two lookups).
    */
   private async claimNext(
     consumer: Consumer,
     onFailed: ProcessOptions["onFailed"],
-  ): Promise<QueueTask | "none" | "raced"> {
+  ): Promise<{ task: QueueTask | "raced"; more: boolean } | "none"> {
     const now = new Date();
     const due = {
       queue: consumer.name,
@@ -249,27 +266,41 @@ export class DatabaseQueue implements JobQueue {
         { status: "active", leaseExpiresAt: { lt: now } },
       ],
     };
-    const firstShop = () =>
-      this.db.queueTask.findFirst({ where: due, orderBy: { shop: "asc" }, select: { shop: true } });
-    const nextShop = consumer.lastShop
-      ? ((await this.db.queueTask.findFirst({
+    const oldestFirst = [
+      { shop: "asc" as const },
+      { runAt: "asc" as const },
+      { createdAt: "asc" as const },
+    ];
+    const later = consumer.lastShop
+      ? await this.db.queueTask.findMany({
           where: { ...due, shop: { gt: consumer.lastShop } },
-          orderBy: { shop: "asc" },
-          select: { shop: true },
-        })) ?? (await firstShop()))
-      : await firstShop();
-    if (!nextShop) {
+          orderBy: oldestFirst,
+          take: 2,
+        })
+      : [];
+    // Shops at or before the last one served may have due tasks too: there may be more.
+    const wrapped = later.length === 0;
+    const found = wrapped
+      ? await this.db.queueTask.findMany({ where: due, orderBy: oldestFirst, take: 2 })
+      : later;
+    const task = found[0];
+    if (!task) {
       // Nothing is due for any shop: the round starts over, and an idle poll is one query.
       consumer.lastShop = "";
       return "none";
     }
-    consumer.lastShop = nextShop.shop;
-    const task = await this.db.queueTask.findFirst({
-      where: { ...due, shop: nextShop.shop },
-      orderBy: [{ runAt: "asc" }, { createdAt: "asc" }],
-    });
-    if (!task) return "raced";
+    const more = found.length > 1 || !wrapped;
+    // The only due task: the round starts over after it, so the next claim is one lookup too.
+    consumer.lastShop = more ? task.shop : "";
+    const claimed = await this.claim(task, onFailed);
+    return { task: claimed ?? "raced", more };
+  }
 
+  /** Takes a task read as due; null when another claimant was first. */
+  private async claim(
+    task: QueueTask,
+    onFailed: ProcessOptions["onFailed"],
+  ): Promise<QueueTask | null> {
     // Its worker died during the last allowed attempt: it fails here rather than run again.
     if (task.status === "active" && task.attempts >= task.maxAttempts) {
       const error = new Error(`Worker stopped during attempt ${task.attempts}; attempts used up`);
@@ -278,7 +309,7 @@ export class DatabaseQueue implements JobQueue {
         data: this.finished("failed", error.message),
       });
       if (failed.count === 1) await onFailed?.(contextOf(task), error);
-      return "raced";
+      return null;
     }
 
     const leaseOwner = randomUUID();
@@ -291,7 +322,7 @@ export class DatabaseQueue implements JobQueue {
         leaseExpiresAt: new Date(Date.now() + this.tuning.leaseMs),
       },
     });
-    if (claimed.count === 0) return "raced";
+    if (claimed.count === 0) return null;
     return { ...task, status: "active", attempts: task.attempts + 1, leaseOwner };
   }
 
