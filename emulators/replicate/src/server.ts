@@ -355,9 +355,9 @@ export class ReplicateEmulator {
       if (!record) return problem(404, "Not found", "The requested resource could not be found.");
       if (predictionPath[2] && request.method === "POST") {
         this.cancel(record);
-        return json(200, this.view(record));
+        return json(200, this.wire(record));
       }
-      if (!predictionPath[2] && request.method === "GET") return json(200, this.view(record));
+      if (!predictionPath[2] && request.method === "GET") return json(200, this.wire(record));
     }
     if (path === "/v1/files" && request.method === "POST") return this.createFile(request);
     if (path === "/v1/files" && request.method === "GET") {
@@ -497,7 +497,7 @@ export class ReplicateEmulator {
     if (wait > 0) {
       await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, wait * 1000))]);
     }
-    return json(201, this.view(record));
+    return json(201, this.wire(record));
   }
 
   private modelForVersion(version: unknown) {
@@ -605,7 +605,7 @@ export class ReplicateEmulator {
   private emit(record: PredictionRecord, event: WebhookEvent) {
     if (!record.webhook || !record.events.includes(event) || this.faults.current.dropWebhooks)
       return;
-    this.webhooks.send(record.id, event, record.webhook, JSON.stringify(this.view(record)));
+    this.webhooks.send(record.id, event, record.webhook, JSON.stringify(this.wire(record)));
   }
 
   private async runModel(record: PredictionRecord, context: ModelContext): Promise<ModelResult> {
@@ -666,7 +666,7 @@ export class ReplicateEmulator {
     const page = all.slice(offset, offset + 100);
     const next =
       offset + 100 < all.length ? `${this.baseUrl}/predictions?cursor=${offset + 100}` : null;
-    return json(200, { next, previous: null, results: page.map((record) => this.view(record)) });
+    return json(200, { next, previous: null, results: page.map((record) => this.wire(record)) });
   }
 
   private async createFile(request: Request) {
@@ -790,6 +790,11 @@ export class ReplicateEmulator {
       .digest("hex");
   }
 
+  /** The view as it goes over the wire. */
+  private wire(record: PredictionRecord) {
+    return { ...this.view(record), input: echoedInput(record.input) };
+  }
+
   private view(record: PredictionRecord) {
     const base = `${this.baseUrl}/predictions/${record.id}`;
     const predictTime =
@@ -845,6 +850,29 @@ function randomId() {
   // Replicate's ids: 26 lower-case base32 characters.
   const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
   return Array.from(randomBytes(26), (byte) => alphabet[byte % 32]).join("");
+}
+
+const rawJSON = (JSON as { rawJSON?: (text: string) => unknown }).rawJSON;
+const echoed = new WeakMap<Record<string, unknown>, Record<string, unknown>>();
+
+/**
+ * A prediction's input as every view of it echoes it. An image sent as a data URI is a few
+ * hundred kilobytes of string that JSON.stringify would scan again for each poll, webhook and
+ * listing: long strings are serialized once and spliced in as they are (JSON.rawJSON).
+ */
+function echoedInput(input: Record<string, unknown>): Record<string, unknown> {
+  if (!rawJSON) return input;
+  let view = echoed.get(input);
+  if (!view) {
+    view = Object.fromEntries(
+      Object.entries(input).map(([key, value]) => [
+        key,
+        typeof value === "string" && value.length > 4096 ? rawJSON(JSON.stringify(value)) : value,
+      ]),
+    );
+    echoed.set(input, view);
+  }
+  return view;
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}) {

@@ -88,6 +88,31 @@ export function fragmentMap(document: DocumentNode): Record<string, FragmentDefi
   );
 }
 
+type Prepared = { document: DocumentNode } | { errors: GraphqlResponse["errors"] };
+
+const PREPARED_DOCUMENTS = 500;
+
+function parseAndValidate(schema: GraphQLSchema, text: string): Prepared {
+  let document: DocumentNode;
+  try {
+    document = parse(text);
+  } catch (error) {
+    return {
+      errors: [{ ...(error as GraphQLError).toJSON(), extensions: { code: "parseError" } }],
+    };
+  }
+  const validationErrors = validate(schema, document);
+  if (validationErrors.length > 0) {
+    return {
+      errors: validationErrors.map((error) => ({
+        ...error.toJSON(),
+        extensions: { code: "undefinedField" },
+      })),
+    };
+  }
+  return { document };
+}
+
 export function createAdminGraphql(options: {
   schema: GraphQLSchema;
   modules: ResolverModule[];
@@ -95,6 +120,20 @@ export function createAdminGraphql(options: {
 }) {
   const query = Object.assign({}, ...options.modules.map((module) => module.query ?? {}));
   const mutation = Object.assign({}, ...options.modules.map((module) => module.mutation ?? {}));
+  // An app sends the same few documents again and again, and validating one against the Admin
+  // schema cost more than running it: each text is parsed and validated once (a bounded cache;
+  // graphql-js never changes a document it executes).
+  const preparedByText = new Map<string, Prepared>();
+  const prepare = (text: string): Prepared => {
+    const known = preparedByText.get(text);
+    if (known) return known;
+    const made = parseAndValidate(options.schema, text);
+    if (preparedByText.size >= PREPARED_DOCUMENTS) {
+      preparedByText.delete(preparedByText.keys().next().value!);
+    }
+    preparedByText.set(text, made);
+    return made;
+  };
 
   return async function handle(
     body: GraphqlRequestBody,
@@ -105,23 +144,9 @@ export function createAdminGraphql(options: {
         errors: [{ message: "Parameter Missing or Invalid", extensions: { code: "BAD_REQUEST" } }],
       };
     }
-    let document: DocumentNode;
-    try {
-      document = parse(body.query);
-    } catch (error) {
-      return {
-        errors: [{ ...(error as GraphQLError).toJSON(), extensions: { code: "parseError" } }],
-      };
-    }
-    const validationErrors = validate(options.schema, document);
-    if (validationErrors.length > 0) {
-      return {
-        errors: validationErrors.map((error) => ({
-          ...error.toJSON(),
-          extensions: { code: "undefinedField" },
-        })),
-      };
-    }
+    const prepared = prepare(body.query);
+    if ("errors" in prepared) return { errors: prepared.errors };
+    const { document } = prepared;
 
     const variables = (body.variables ?? {}) as Record<string, unknown>;
     const operationName = typeof body.operationName === "string" ? body.operationName : undefined;
