@@ -16,15 +16,18 @@ import { Worker } from "node:worker_threads";
 
 import { logger } from "../observability/logger.server.ts";
 
-import type { CutoutReply, CutoutRequest } from "./cutout-thread.ts";
-import { cutoutFromAlpha, cutoutFromMatte } from "./matte.ts";
-
-type Task = DistributiveOmit<CutoutRequest, "id">;
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+import {
+  computeCutout,
+  failureError,
+  type CutoutReply,
+  type CutoutRequest,
+  type CutoutTask,
+} from "./cutout-work.ts";
+import type { CutoutPixels } from "./provider.ts";
 
 interface Pending {
-  task: Task;
-  resolve: (rgba: Uint8Array) => void;
+  task: CutoutTask;
+  resolve: (cutout: CutoutPixels) => void;
   reject: (error: Error) => void;
 }
 
@@ -58,18 +61,21 @@ function owned<T extends Uint8Array | Float32Array>(view: T): T {
   return (view instanceof Float32Array ? new Float32Array(view) : new Uint8Array(view)) as T;
 }
 
-function computeHere(task: Task): Uint8Array {
-  return task.kind === "alpha"
-    ? cutoutFromAlpha(task.rgb, task.alpha, task.width, task.height)
-    : cutoutFromMatte(task.rgb, task.matte, task.width, task.height, { refine: task.refine });
+function settleHere(pending: Pending) {
+  computeCutout(pending.task).then(
+    ({ rgba, width, height }) => pending.resolve({ data: rgba, width, height }),
+    (error: unknown) => pending.reject(error instanceof Error ? error : new Error(String(error))),
+  );
 }
 
-function settleHere(pending: Pending) {
-  try {
-    pending.resolve(computeHere(pending.task));
-  } catch (error) {
-    pending.reject(error instanceof Error ? error : new Error(String(error)));
+/** The request as it goes to a thread, and the buffers it moves there (copies: see owned). */
+function requestFor(task: CutoutTask, id: number): [CutoutRequest, ArrayBuffer[]] {
+  if (task.kind === "model-output") {
+    const request = { ...task, id, photo: owned(task.photo), output: owned(task.output) };
+    return [request, [request.photo.buffer, request.output.buffer] as ArrayBuffer[]];
   }
+  const request = { ...task, id, rgb: owned(task.rgb), matte: owned(task.matte) };
+  return [request, [request.rgb.buffer, request.matte.buffer] as ArrayBuffer[]];
 }
 
 export class CutoutPool {
@@ -86,7 +92,7 @@ export class CutoutPool {
     this.entry = entry;
   }
 
-  run(task: Task): Promise<Uint8Array> {
+  run(task: CutoutTask): Promise<CutoutPixels> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ task, resolve, reject });
       this.dispatch();
@@ -101,17 +107,8 @@ export class CutoutPool {
       const id = this.nextId++;
       thread.busy = { id, pending };
       thread.worker.ref();
-      const { task } = pending;
-      const request = (
-        task.kind === "alpha"
-          ? { ...task, id, rgb: owned(task.rgb), alpha: owned(task.alpha) }
-          : { ...task, id, rgb: owned(task.rgb), matte: owned(task.matte) }
-      ) as CutoutRequest;
-      const moved = [
-        request.rgb.buffer,
-        (request.kind === "alpha" ? request.alpha : request.matte).buffer,
-      ];
-      thread.worker.postMessage(request, moved as ArrayBuffer[]);
+      const [request, moved] = requestFor(pending.task, id);
+      thread.worker.postMessage(request, moved);
     }
   }
 
@@ -130,8 +127,11 @@ export class CutoutPool {
       if (!busy || busy.id !== reply.id) return;
       thread.busy = null;
       worker.unref();
-      if ("rgba" in reply) busy.pending.resolve(reply.rgba);
-      else busy.pending.reject(new Error(reply.error));
+      if ("rgba" in reply) {
+        busy.pending.resolve({ data: reply.rgba, width: reply.width, height: reply.height });
+      } else {
+        busy.pending.reject(failureError(reply.error));
+      }
       this.dispatch();
     });
     let answered = false;
@@ -170,27 +170,32 @@ function sharedPool(): CutoutPool | null {
   return pool;
 }
 
-/** cutoutFromAlpha (../matte.ts) on a pool thread. The inputs are copied, never changed. */
-export function cutoutFromAlphaOffThread(
-  rgb: Uint8Array,
-  alpha: Uint8Array,
-  width: number,
-  height: number,
-): Promise<Uint8Array> {
-  const task: Task = { kind: "alpha", rgb, alpha, width, height };
-  const threads = sharedPool();
-  return threads ? threads.run(task) : Promise.resolve(computeHere(task));
+/**
+ * The cut-out from a background-removal model's output (model-cutout.ts), on a pool thread,
+ * which also decodes the photo and the output. The inputs are copied, never changed.
+ */
+export function cutoutFromModelOutputOffThread(
+  photo: Uint8Array,
+  output: Uint8Array,
+): Promise<CutoutPixels> {
+  return runCutout({ kind: "model-output", photo, output });
 }
 
 /** cutoutFromMatte (../matte.ts) on a pool thread. The inputs are copied, never changed. */
-export function cutoutFromMatteOffThread(
+export async function cutoutFromMatteOffThread(
   rgb: Uint8Array,
   matte: Float32Array,
   width: number,
   height: number,
   options: { refine: boolean },
 ): Promise<Uint8Array> {
-  const task: Task = { kind: "matte", rgb, matte, width, height, refine: options.refine };
+  const task: CutoutTask = { kind: "matte", rgb, matte, width, height, refine: options.refine };
+  return (await runCutout(task)).data;
+}
+
+function runCutout(task: CutoutTask): Promise<CutoutPixels> {
   const threads = sharedPool();
-  return threads ? threads.run(task) : Promise.resolve(computeHere(task));
+  return threads
+    ? threads.run(task)
+    : new Promise((resolve, reject) => settleHere({ task, resolve, reject }));
 }

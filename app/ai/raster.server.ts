@@ -170,7 +170,7 @@ export async function decodeMask(
 }
 
 /** The photo as 8-bit sRGB, oriented, transparency flattened on white, within maxPixels. */
-export async function decodePhoto(bytes: Buffer, maxPixels = MAX_INPUT_PIXELS) {
+export async function decodePhoto(bytes: Buffer | Uint8Array, maxPixels = MAX_INPUT_PIXELS) {
   try {
     const image = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS }).rotate();
     const meta = await image.metadata();

@@ -12,8 +12,7 @@ import { observeAiCall } from "../../observability/metrics.server.ts";
 import { altTextFromCaption } from "../alt-text.ts";
 import { withAiErrors } from "../errors.ts";
 import { growMask } from "../filters.ts";
-import { cutoutFromAlphaOffThread } from "../cutout-threads.server.ts";
-import { DEFAULT_MAX_MATTING_PIXELS } from "../matte.ts";
+import { cutoutFromModelOutputOffThread } from "../cutout-threads.server.ts";
 import {
   AiProviderError,
   type AiOperation,
@@ -31,7 +30,6 @@ import {
   MASK_HALO_RADIUS,
   MAX_INPUT_PIXELS,
   decodeMask,
-  decodePhoto,
   decodeRaster,
   dropOpaqueAlpha,
   encodePng,
@@ -143,22 +141,7 @@ export class ReplicateAiProvider implements AiProvider {
       );
       // The model's matte over the photo's own pixels, with the local provider's edge colour
       // decontamination: no fringe of the old background, whichever model cut it out.
-      const photo = await stage("bg.decode-photo", () =>
-        decodePhoto(image.bytes, DEFAULT_MAX_MATTING_PIXELS),
-      );
-      const alpha = await stage("bg.decode-matte", () =>
-        sharp(images[0]!, { limitInputPixels: MAX_INPUT_PIXELS })
-          .rotate()
-          .ensureAlpha()
-          .extractChannel("alpha")
-          .resize(photo.width, photo.height, { fit: "fill" })
-          .raw()
-          .toBuffer(),
-      );
-      const rgba = await stage("bg.matte", () =>
-        cutoutFromAlphaOffThread(photo.data, alpha, photo.width, photo.height),
-      );
-      return { data: rgba, width: photo.width, height: photo.height };
+      return stage("bg.cutout", () => cutoutFromModelOutputOffThread(image.bytes, images[0]!));
     });
   }
 
