@@ -33,8 +33,16 @@ interface Pending {
 
 interface Thread {
   worker: Worker;
-  busy: { id: number; pending: Pending } | null;
+  running: Map<number, Pending>;
 }
+
+/**
+ * Tasks a thread holds at once. A model's output is decoded on the thread, by libvips on threads
+ * of its own, so while one task's files decode, the other's cut-out runs: with one task at a time
+ * the thread sat idle through every decode, and on two cores (one cut-out thread) cut-outs came
+ * out slower than the photos came back from the model.
+ */
+const TASKS_PER_THREAD = 2;
 
 function poolSize(): number {
   const configured = process.env.CUTOUT_THREADS;
@@ -101,11 +109,15 @@ export class CutoutPool {
 
   private dispatch() {
     while (this.waiting.length > 0) {
-      const thread = this.threads.find((t) => !t.busy) ?? this.spawn();
-      if (!thread) return;
+      const thread =
+        this.threads.find((t) => t.running.size === 0) ??
+        this.spawn() ??
+        this.threads.find((t) => t.running.size < TASKS_PER_THREAD);
+      // A broken pool has computed everything waiting here (spawn).
+      if (!thread || this.waiting.length === 0) return;
       const pending = this.waiting.shift()!;
       const id = this.nextId++;
-      thread.busy = { id, pending };
+      thread.running.set(id, pending);
       thread.worker.ref();
       const [request, moved] = requestFor(pending.task, id);
       thread.worker.postMessage(request, moved);
@@ -121,23 +133,23 @@ export class CutoutPool {
     // Nothing of the parent's command line: the module needs no loader hooks or preloads.
     const worker = new Worker(this.entry, { execArgv: [] });
     worker.unref();
-    const thread: Thread = { worker, busy: null };
+    const thread: Thread = { worker, running: new Map() };
     worker.on("message", (reply: CutoutReply) => {
-      const busy = thread.busy;
-      if (!busy || busy.id !== reply.id) return;
-      thread.busy = null;
-      worker.unref();
+      const pending = thread.running.get(reply.id);
+      if (!pending) return;
+      thread.running.delete(reply.id);
+      if (thread.running.size === 0) worker.unref();
       if ("rgba" in reply) {
-        busy.pending.resolve({ data: reply.rgba, width: reply.width, height: reply.height });
+        pending.resolve({ data: reply.rgba, width: reply.width, height: reply.height });
       } else {
-        busy.pending.reject(failureError(reply.error));
+        pending.reject(failureError(reply.error));
       }
       this.dispatch();
     });
     let answered = false;
     worker.once("message", () => (answered = true));
     // A thread that dies (out of memory, or its module could not load) loses no cut-out: its
-    // task is computed here instead. One that never answered is taken as a broken setup, and
+    // tasks are computed here instead. One that never answered is taken as a broken setup, and
     // the pool stops starting threads.
     const lost = (error: Error) => {
       const index = this.threads.indexOf(thread);
@@ -147,9 +159,9 @@ export class CutoutPool {
         this.broken = true;
         logger.warn("cut-out threads unavailable; computing on the main thread", { error });
       }
-      const busy = thread.busy;
-      thread.busy = null;
-      if (busy) settleHere(busy.pending);
+      const running = [...thread.running.values()];
+      thread.running.clear();
+      for (const pending of running) settleHere(pending);
       this.dispatch();
     };
     worker.on("error", lost);
